@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const roots = ['src', 'bench', 'cdktf', 'loadtest', 'scripts'];
+const roots = ['src', 'bench', 'cdktf', 'loadtest'];
 const skip = new Set(['node_modules', 'cdktf.out', '.venv', 'dist']);
 
 function collect(dir, out) {
