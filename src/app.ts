@@ -1,0 +1,74 @@
+/**
+ * Wires the parts together and owns their lifetimes. main.ts runs it as a process; tests start it
+ * in-process on port 0.
+ */
+import { BalanceService } from './balance/balance-service.js';
+import { BalanceCache } from './cache/balance-cache.js';
+import { seedDevnet, startAnvil, type AnvilNode } from './chain/local-devnet.js';
+import { AddressMemo } from './codec/address.js';
+import { createCodec } from './codec/codec-pool.js';
+import type { Config } from './config/config.js';
+import type { TemplatedApp } from 'uWebSockets.js';
+import { createServer, type RunningServer } from './http/server.js';
+import type { Logger } from './observability/logger.js';
+import { FirstAnswerRouter } from './router/first-answer-router.js';
+import type { Upstream } from './router/upstream.js';
+
+export interface App {
+  readonly port: number;
+  readonly config: Config;
+  readonly upstream: Upstream;
+  readonly cache: BalanceCache;
+  /** Stop accepting, finish in-flight requests (bounded), close pool and upstream connections. */
+  shutdown(): Promise<{ drained: boolean }>;
+}
+
+export async function startApp(input: Config, log: Logger): Promise<App> {
+  let config = input;
+  let devnet: AnvilNode | undefined;
+  if (config.providers.length === 0) {
+    if (config.production) throw new Error('no provider configured');
+    devnet = await startAnvil();
+    await seedDevnet(devnet);
+    config = Object.freeze({
+      ...config,
+      providers: Object.freeze([Object.freeze({ name: 'local-anvil', url: devnet.url, headers: Object.freeze({}) })]),
+    });
+    log.info({ provider: 'local-anvil', url: devnet.url }, 'no provider configured: serving a local devnet (anvil)');
+  }
+
+  const upstream: Upstream = new FirstAnswerRouter(config, log);
+  const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
+  const codec = createCodec(config.workers);
+  const memo = new AddressMemo(config.addressChecksum);
+  const service = new BalanceService(upstream, cache, codec);
+  let server: RunningServer | undefined;
+  try {
+    await upstream.start();
+    // Learn the head before taking traffic, so the first request does not pay for it.
+    await upstream.head().catch((error: unknown) => log.warn({ err: String(error) }, 'no head yet'));
+    server = await createServer({ config, service, upstream, memo, codec, inlineChecks: config.workers === 0, log }).listen();
+  } catch (error) {
+    await Promise.allSettled([upstream.close(), codec.close(), devnet?.stop()]);
+    throw error;
+  }
+  const running = server;
+  log.info({ port: running.port, host: config.host, network: upstream.network(), providers: config.providers.length }, 'listening');
+
+  let shutdown: Promise<{ drained: boolean }> | undefined;
+  return {
+    port: running.port,
+    config,
+    upstream,
+    cache,
+    shutdown: () =>
+      (shutdown ??= (async () => {
+        running.stopAccepting();
+        const drained = await running.drain(config.shutdownTimeoutMs);
+        if (!drained) log.warn({ inflight: running.inflight() }, 'shutdown timeout: abandoning in-flight requests');
+        (running.app as TemplatedApp & { close(): void }).close();
+        await Promise.allSettled([codec.close(), upstream.close(), devnet?.stop()]);
+        return { drained };
+      })()),
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Address -> response body bytes. Glues head, cache, router and codec; knows nothing of HTTP.
+ * The hot path (`tryHit`) is synchronous: fresh head + cached bytes, no keccak, no pool, no await.
+ */
+import type { Head } from '../chain/head.js';
+import { BalanceCache } from '../cache/balance-cache.js';
+import type { CodecRunner } from '../codec/codec-pool.js';
+import { ServiceError } from '../errors.js';
+import type { Upstream } from '../router/upstream.js';
+
+export class BalanceService {
+  constructor(
+    private readonly upstream: Upstream,
+    private readonly cache: BalanceCache,
+    private readonly codec: CodecRunner,
+  ) {}
+
+  /** Cached bytes for a checksummed address at the current head, if any, without waiting. */
+  tryHit(address: string): Buffer | undefined {
+    const head = this.upstream.currentHead();
+    return head === undefined ? undefined : this.cache.get(address, head);
+  }
+
+  async lookup(address: string): Promise<Buffer> {
+    const head = this.upstream.currentHead() ?? (await this.upstream.head());
+    return this.cache.get(address, head) ?? this.cache.load(address, head, () => this.read(address, head));
+  }
+
+  private async read(address: string, head: Head): Promise<Buffer> {
+    const read = await this.upstream.getBalance(address, head);
+    const network = this.upstream.network();
+    if (network === undefined) throw new ServiceError('INTERNAL', 'network unknown after a read');
+    const json = (await this.codec.run({
+      kind: 'format',
+      address,
+      network,
+      wei: read.wei.toString(10),
+      rpcLatencyMs: read.latencyMs,
+      headBlockNumber: head.numberHex,
+    })) as string;
+    return Buffer.from(json);
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * JSON-RPC over pooled keep-alive HTTP (undici Pool; global fetch measured ~4x slower here).
+ * Calls issued in the same event-loop turn go out as one JSON-RPC batch, so a burst of cache misses
+ * costs one round trip per provider instead of one per address.
+ */
+import { Pool, errors as undiciErrors } from 'undici';
+import type { ProviderConfig } from '../config/config.js';
+import { classifyRpcError, UpstreamError } from './upstream-error.js';
+
+export interface RpcCallResult<T = unknown> {
+  readonly result: T;
+  /** Round trip of the HTTP request that carried this call. */
+  readonly latencyMs: number;
+}
+
+interface Pending {
+  readonly id: number;
+  readonly method: string;
+  readonly params: readonly unknown[];
+  readonly resolve: (value: RpcCallResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface RpcClientOptions {
+  readonly timeoutMs: number;
+  /** Largest JSON-RPC batch sent at once. */
+  readonly maxBatch?: number;
+  readonly connections?: number;
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+export class RpcClient {
+  readonly name: string;
+  private readonly pool: Pool;
+  private readonly path: string;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+  private readonly maxBatch: number;
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+  private nextId = 1;
+  private closed = false;
+
+  constructor(provider: ProviderConfig, options: RpcClientOptions) {
+    const url = new URL(provider.url);
+    this.name = provider.name;
+    this.path = `${url.pathname}${url.search}`;
+    this.headers = { 'content-type': 'application/json', ...provider.headers };
+    this.timeoutMs = options.timeoutMs;
+    this.maxBatch = options.maxBatch ?? 100;
+    this.pool = new Pool(url.origin, {
+      connections: options.connections ?? 32,
+      keepAliveTimeout: 30_000,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connect: { timeout: options.timeoutMs },
+    });
+  }
+
+  /** Queues a call for this turn's batch. Rejects with an UpstreamError, never anything else. */
+  call<T = unknown>(method: string, params: readonly unknown[]): Promise<RpcCallResult<T>> {
+    if (this.closed) return Promise.reject(new UpstreamError('unavailable', this.name, 'client closed'));
+    return new Promise<RpcCallResult<T>>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, method, params, resolve: resolve as Pending['resolve'], reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const queue = this.queue;
+    this.queue = [];
+    for (let i = 0; i < queue.length; i += this.maxBatch) {
+      void this.send(queue.slice(i, i + this.maxBatch));
+    }
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    const single = batch.length === 1;
+    const payload = batch.map((p) => ({ jsonrpc: '2.0', id: p.id, method: p.method, params: p.params }));
+    const started = performance.now();
+    let parsed: unknown;
+    try {
+      parsed = await this.post(JSON.stringify(single ? payload[0] : payload));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    const latencyMs = performance.now() - started;
+    const replies = single && !Array.isArray(parsed) ? [parsed] : parsed;
+    if (!Array.isArray(replies)) {
+      // A batch answered with one error object (often a rate limit) applies to every call in it.
+      const error = this.replyError(parsed) ?? new UpstreamError('bad-response', this.name, 'batch answered with a non-array');
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    const byId = new Map<unknown, unknown>();
+    for (const reply of replies) {
+      if (reply !== null && typeof reply === 'object') byId.set((reply as { id?: unknown }).id, reply);
+    }
+    for (const p of batch) {
+      const reply = byId.get(p.id) as { result?: unknown; error?: unknown } | undefined;
+      if (reply === undefined) {
+        p.reject(new UpstreamError('bad-response', this.name, `no reply for ${p.method}`));
+      } else if (reply.error !== undefined && reply.error !== null) {
+        p.reject(this.replyError(reply) ?? new UpstreamError('bad-response', this.name, 'malformed error'));
+      } else if (!('result' in reply)) {
+        p.reject(new UpstreamError('bad-response', this.name, `reply for ${p.method} has no result`));
+      } else {
+        p.resolve({ result: reply.result, latencyMs });
+      }
+    }
+  }
+
+  private replyError(reply: unknown): UpstreamError | undefined {
+    const error = (reply as { error?: unknown } | null)?.error;
+    if (error === null || typeof error !== 'object') return undefined;
+    return classifyRpcError(this.name, error as { code?: unknown; message?: unknown; data?: unknown });
+  }
+
+  private async post(body: string): Promise<unknown> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    try {
+      const res = await this.pool.request({
+        path: this.path,
+        method: 'POST',
+        headers: this.headers,
+        body,
+        signal: controller.signal,
+      });
+      const text = await readBounded(res.body, this.name);
+      if (res.statusCode === 429) {
+        throw new UpstreamError('rate-limited', this.name, 'HTTP 429', retryAfterMs(res.headers['retry-after']));
+      }
+      if (res.statusCode >= 400) {
+        // Some providers put a JSON-RPC error (e.g. -32005) in a non-2xx reply.
+        const rpc = tryParse(text);
+        const classified = rpc === undefined ? undefined : this.replyError(rpc);
+        if (classified?.kind === 'rate-limited') throw classified;
+        throw new UpstreamError('http', this.name, `HTTP ${res.statusCode}`);
+      }
+      const parsed = tryParse(text);
+      if (parsed === undefined) throw new UpstreamError('bad-response', this.name, 'invalid JSON in reply');
+      return parsed;
+    } catch (error) {
+      throw this.classify(error, controller.signal.aborted);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private classify(error: unknown, timedOut: boolean): UpstreamError {
+    if (error instanceof UpstreamError) return error;
+    if (
+      timedOut ||
+      error instanceof undiciErrors.HeadersTimeoutError ||
+      error instanceof undiciErrors.BodyTimeoutError ||
+      error instanceof undiciErrors.ConnectTimeoutError
+    ) {
+      return new UpstreamError('timeout', this.name, `no answer within ${this.timeoutMs} ms`);
+    }
+    const code = (error as { code?: unknown }).code;
+    return new UpstreamError('connection', this.name, `connection failed${typeof code === 'string' ? ` (${code})` : ''}`);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.pool.close().catch(() => this.pool.destroy());
+  }
+}
+
+async function readBounded(body: AsyncIterable<Buffer>, provider: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new UpstreamError('bad-response', provider, 'reply too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function retryAfterMs(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

@@ -1,0 +1,59 @@
+/**
+ * How an upstream call failed, classified once at the source so the router can tell "try another
+ * provider" (timeouts, connection errors, 5xx, 429, garbage) from "stop" (the request itself is
+ * wrong), as viem separates shouldThrow from shouldRetry.
+ */
+export type UpstreamErrorKind =
+  | 'timeout'
+  | 'connection'
+  | 'http'
+  | 'rate-limited'
+  | 'bad-response'
+  | 'rpc'
+  | 'invalid-request'
+  | 'block-not-found'
+  | 'wrong-chain'
+  | 'lagging'
+  | 'unavailable';
+
+export class UpstreamError extends Error {
+  readonly kind: UpstreamErrorKind;
+  /** Redacted provider name; safe to show. */
+  readonly provider: string;
+  /** For rate limits: how long the provider asked us to stay away. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(kind: UpstreamErrorKind, provider: string, message: string, retryAfterMs?: number) {
+    super(message);
+    this.name = 'UpstreamError';
+    this.kind = kind;
+    this.provider = provider;
+    this.retryAfterMs = retryAfterMs;
+  }
+
+  /** Another provider may well answer: move on. Invalid requests fail the same everywhere. */
+  get retryable(): boolean {
+    return this.kind !== 'invalid-request';
+  }
+}
+
+/** JSON-RPC error object -> kind. -32005 is Infura's (and the EIP-1474) "limit exceeded". */
+export function classifyRpcError(
+  provider: string,
+  error: { code?: unknown; message?: unknown; data?: unknown },
+): UpstreamError {
+  const code = typeof error.code === 'number' ? error.code : 0;
+  const message = typeof error.message === 'string' ? error.message.slice(0, 200) : 'JSON-RPC error';
+  if (code === -32005 || /rate limit|too many requests|exceeded/i.test(message)) {
+    const data = error.data as { backoff_seconds?: unknown } | undefined;
+    const seconds = typeof data?.backoff_seconds === 'number' ? data.backoff_seconds : undefined;
+    return new UpstreamError('rate-limited', provider, `rate limited: ${message}`, seconds === undefined ? undefined : seconds * 1000);
+  }
+  if (/(header|block)s? (not found|unknown)|unknown block|missing trie node|block not available/i.test(message)) {
+    return new UpstreamError('block-not-found', provider, message);
+  }
+  if (code === -32602 || code === -32600) {
+    return new UpstreamError('invalid-request', provider, `invalid request (${code}): ${message}`);
+  }
+  return new UpstreamError('rpc', provider, `JSON-RPC error ${code}: ${message}`);
+}

@@ -1,0 +1,97 @@
+/**
+ * EIP-55 address validation. Pure; the keccak is @noble/hashes' (the one beneath ethers), called
+ * directly on the ASCII bytes, which bench/codec.bench.ts measures against ethers.getAddress.
+ */
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import type { ChecksumMode } from '../config/config.js';
+import type { ErrorCode } from '../errors.js';
+
+export type AddressCheck =
+  | { readonly ok: true; readonly address: string }
+  | {
+      readonly ok: false;
+      readonly code: ErrorCode;
+      readonly detail: string;
+      /** The correct EIP-55 form, when the input was a well-formed address. */
+      readonly checksummed?: string;
+    };
+
+const HEX40 = /^0x[0-9a-fA-F]{40}$/;
+const encoder = new TextEncoder();
+
+/** EIP-55 checksum of 40 lowercase hex digits (no 0x). */
+export function toChecksum(lowerHex: string): string {
+  const hash = keccak_256(encoder.encode(lowerHex));
+  let out = '0x';
+  for (let i = 0; i < 40; i++) {
+    const c = lowerHex.charCodeAt(i);
+    // Letters a-f are upper-cased where the matching hash nibble is >= 8.
+    const nibble = i % 2 === 0 ? hash[i >> 1]! >> 4 : hash[i >> 1]! & 0x0f;
+    out += c >= 97 && nibble >= 8 ? String.fromCharCode(c - 32) : lowerHex[i];
+  }
+  return out;
+}
+
+export function checkAddress(input: string, mode: ChecksumMode): AddressCheck {
+  if (!HEX40.test(input)) {
+    return {
+      ok: false,
+      code: 'INVALID_ADDRESS',
+      detail: 'an address is 0x followed by 40 hexadecimal digits',
+    };
+  }
+  const body = input.slice(2);
+  const checksummed = toChecksum(body.toLowerCase());
+  if (checksummed === input) return { ok: true, address: checksummed };
+  const lower = body === body.toLowerCase();
+  const upper = body === body.toUpperCase();
+  if (lower || upper) {
+    if (mode === 'lenient') return { ok: true, address: checksummed };
+    return {
+      ok: false,
+      code: 'ADDRESS_NOT_CHECKSUMMED',
+      detail: `addresses must be EIP-55 checksummed: use ${checksummed}`,
+      checksummed,
+    };
+  }
+  return {
+    ok: false,
+    code: 'BAD_CHECKSUM',
+    detail: `the EIP-55 checksum does not match: did you mean ${checksummed}?`,
+    checksummed,
+  };
+}
+
+/**
+ * Memoized checks: a hot address is validated once, so a cache hit touches no keccak. Bounded;
+ * the oldest entries go first. Only well-formed inputs are remembered, so garbage cannot churn it.
+ */
+export class AddressMemo {
+  private readonly memo = new Map<string, AddressCheck>();
+
+  constructor(
+    private readonly mode: ChecksumMode,
+    private readonly maxEntries = 100_000,
+  ) {}
+
+  get(input: string): AddressCheck | undefined {
+    return this.memo.get(input);
+  }
+
+  check(input: string): AddressCheck {
+    const hit = this.memo.get(input);
+    if (hit !== undefined) return hit;
+    const result = checkAddress(input, this.mode);
+    this.remember(input, result);
+    return result;
+  }
+
+  remember(input: string, result: AddressCheck): void {
+    if (input.length !== 42 || (!result.ok && result.code === 'INVALID_ADDRESS')) return;
+    if (this.memo.size >= this.maxEntries) {
+      const oldest = this.memo.keys().next().value;
+      if (oldest !== undefined) this.memo.delete(oldest);
+    }
+    this.memo.set(input, result);
+  }
+}

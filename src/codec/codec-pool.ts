@@ -1,0 +1,92 @@
+/**
+ * Runs codec tasks either inline or on a piscina pool, micro-batched per event-loop turn: every task
+ * queued in one turn travels to a worker as one message. Which mode pays is measured in
+ * bench/codec.bench.ts (inline vs per-request pool vs batched pool) and chosen by WORKERS.
+ */
+import { Piscina } from 'piscina';
+import { runTask, type CodecResult, type CodecTask } from './batch.js';
+
+export interface CodecRunner {
+  run(task: CodecTask): Promise<CodecResult>;
+  stats(): { workers: number; queued: number; utilization: number };
+  close(): Promise<void>;
+}
+
+export class InlineCodec implements CodecRunner {
+  run(task: CodecTask): Promise<CodecResult> {
+    return Promise.resolve(runTask(task));
+  }
+
+  stats() {
+    return { workers: 0, queued: 0, utilization: 0 };
+  }
+
+  async close(): Promise<void> {}
+}
+
+interface Waiting {
+  readonly task: CodecTask;
+  readonly resolve: (result: CodecResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+// Under tsx the sources are .ts; built, they are .js beside this file.
+const workerFile = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+export class PooledCodec implements CodecRunner {
+  private readonly pool: Piscina;
+  private waiting: Waiting[] = [];
+  private scheduled = false;
+
+  constructor(
+    workers: number,
+    private readonly maxBatch = 256,
+    /** false: one message per task (the baseline the benchmark compares against). */
+    private readonly batch = true,
+  ) {
+    this.pool = new Piscina({
+      filename: workerFile.href,
+      minThreads: workers,
+      maxThreads: workers,
+      idleTimeout: 60_000,
+    });
+  }
+
+  run(task: CodecTask): Promise<CodecResult> {
+    if (!this.batch) {
+      return this.pool.run([task], { name: 'runBatch' }).then((results: CodecResult[]) => results[0]!);
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ task, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const all = this.waiting;
+    this.waiting = [];
+    for (let i = 0; i < all.length; i += this.maxBatch) {
+      const chunk = all.slice(i, i + this.maxBatch);
+      this.pool.run(chunk.map((w) => w.task), { name: 'runBatch' }).then(
+        (results: CodecResult[]) => chunk.forEach((w, j) => w.resolve(results[j]!)),
+        (error: unknown) => chunk.forEach((w) => w.reject(error)),
+      );
+    }
+  }
+
+  stats() {
+    return { workers: this.pool.threads.length, queued: this.pool.queueSize, utilization: this.pool.utilization };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close({ force: false });
+  }
+}
+
+export function createCodec(workers: number): CodecRunner {
+  return workers > 0 ? new PooledCodec(workers) : new InlineCodec();
+}

@@ -1,0 +1,279 @@
+/**
+ * Environment -> typed, validated, frozen Config. The only module that reads process.env (and only
+ * through its argument). Every error names the variable and the offending value.
+ */
+import type { LevelWithSilent } from 'pino';
+
+export interface ProviderConfig {
+  /** Operator-facing name; never contains a secret. */
+  readonly name: string;
+  readonly url: string;
+  /** Extra request headers (basic auth for Infura's project secret). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export type ChecksumMode = 'strict' | 'lenient';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly production: boolean;
+  readonly providers: readonly ProviderConfig[];
+  /** Secrets to scrub from any text that leaves the process. */
+  readonly secrets: readonly string[];
+  /** Chain every provider must be on; undefined: the first chain id seen (development only). */
+  readonly expectedChainId: number | undefined;
+  readonly cacheTtlSeconds: number;
+  readonly cacheMaxEntries: number;
+  readonly upstreamTimeoutMs: number;
+  readonly requestDeadlineMs: number;
+  readonly maxHeadLagBlocks: number;
+  readonly headMaxAgeMs: number;
+  readonly addressChecksum: ChecksumMode;
+  readonly logLevel: LevelWithSilent;
+  readonly workers: number;
+  readonly shutdownTimeoutMs: number;
+  readonly adminPort: number | undefined;
+  readonly rateLimitRps: number | undefined;
+  readonly rateLimitBurst: number | undefined;
+  readonly trustedProxyHops: number;
+  readonly apiKeys: readonly string[];
+  readonly corsOrigins: readonly string[];
+  readonly otelEndpoint: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Defaults, documented in the README's configuration table. */
+export const DEFAULTS = {
+  PORT: 3000,
+  HOST: '0.0.0.0',
+  CACHE_TTL_SECONDS: 5,
+  CACHE_MAX_ENTRIES: 100_000,
+  UPSTREAM_TIMEOUT_MS: 2000,
+  REQUEST_DEADLINE_MS: 3000,
+  MAX_HEAD_LAG_BLOCKS: 3,
+  HEAD_MAX_AGE_MS: 1000,
+  ADDRESS_CHECKSUM: 'strict',
+  LOG_LEVEL: 'info',
+  WORKERS: 0,
+  SHUTDOWN_TIMEOUT_MS: 20_000,
+  TRUSTED_PROXY_HOPS: 0,
+  INFURA_NETWORK: 'mainnet',
+} as const;
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function number(
+  env: Env,
+  name: string,
+  fallback: number | undefined,
+  rule: { integer?: boolean; min?: number; max?: number; what: string },
+): number | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  const ok =
+    /^-?\d+(\.\d+)?$/.test(value) &&
+    Number.isFinite(parsed) &&
+    (!rule.integer || Number.isInteger(parsed)) &&
+    (rule.min === undefined || parsed >= rule.min) &&
+    (rule.max === undefined || parsed <= rule.max);
+  if (!ok) throw new ConfigError(`${name} must be ${rule.what}, got "${value}"`);
+  return parsed;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const lower = value.toLowerCase() as T;
+  if (!allowed.includes(lower)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return lower;
+}
+
+function list(env: Env, name: string): string[] {
+  return (raw(env, name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function httpUrl(name: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // The value may hold a key: say what is wrong without echoing it.
+    throw new ConfigError(`${name} must be an http(s) URL, got a value that does not parse as a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${name} must be an http(s) URL, got protocol "${url.protocol}"`);
+  }
+  return url;
+}
+
+function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${decodeURIComponent(user)}:${decodeURIComponent(password)}`).toString('base64')}`;
+}
+
+/** Moves URL credentials into a header: undici does not send userinfo by itself. */
+function provider(name: string, variable: string, value: string, headers: Record<string, string> = {}): ProviderConfig {
+  const url = httpUrl(variable, value);
+  const all = { ...headers };
+  if (url.username !== '' || url.password !== '') {
+    all.authorization = basicAuth(url.username, url.password);
+    url.username = '';
+    url.password = '';
+  }
+  return Object.freeze({ name, url: url.toString(), headers: Object.freeze(all) });
+}
+
+function providersFrom(env: Env): { providers: ProviderConfig[]; secrets: string[] } {
+  const providers: ProviderConfig[] = [];
+  const secrets: string[] = [];
+  const names = new Set<string>();
+  const add = (p: ProviderConfig) => {
+    let name = p.name;
+    for (let i = 2; names.has(name); i++) name = `${p.name}-${i}`;
+    names.add(name);
+    providers.push(name === p.name ? p : Object.freeze({ ...p, name }));
+  };
+
+  const network = raw(env, 'INFURA_NETWORK') ?? DEFAULTS.INFURA_NETWORK;
+  if (!/^[a-z0-9-]+$/.test(network)) {
+    throw new ConfigError(`INFURA_NETWORK must be an Infura network name like "mainnet", got "${network}"`);
+  }
+  const projectSecret = raw(env, 'INFURA_PROJECT_SECRET');
+  if (projectSecret !== undefined) secrets.push(projectSecret);
+  const infuraHeaders: Record<string, string> =
+    projectSecret === undefined ? {} : { authorization: basicAuth('', projectSecret) };
+  const ids = [...list(env, 'INFURA_PROJECT_ID'), ...list(env, 'INFURA_PROJECT_IDS')];
+  ids.forEach((id, i) => {
+    if (!/^[A-Za-z0-9]+$/.test(id)) {
+      throw new ConfigError(`INFURA_PROJECT_ID${ids.length > 1 ? 'S' : ''} entry ${i + 1} must be alphanumeric`);
+    }
+    secrets.push(id);
+    add(provider(`infura-${i + 1}`, 'INFURA_PROJECT_ID', `https://${network}.infura.io/v3/${id}`, infuraHeaders));
+  });
+
+  const infuraUrl = raw(env, 'INFURA_URL');
+  if (infuraUrl !== undefined) {
+    collectUrlSecrets(infuraUrl, secrets);
+    add(provider('infura-url', 'INFURA_URL', infuraUrl, infuraHeaders));
+  }
+
+  list(env, 'RPC_URLS').forEach((entry, i) => {
+    const eq = entry.indexOf('=');
+    const named = eq > 0 && !entry.slice(0, eq).includes('://');
+    const name = named ? entry.slice(0, eq).trim() : `rpc-${i + 1}`;
+    const url = named ? entry.slice(eq + 1).trim() : entry;
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
+      throw new ConfigError(`RPC_URLS entry ${i + 1} has an invalid name "${name}" (letters, digits, . _ -)`);
+    }
+    collectUrlSecrets(url, secrets);
+    add(provider(name, `RPC_URLS entry ${i + 1}`, url));
+  });
+  return { providers, secrets };
+}
+
+function collectUrlSecrets(value: string, secrets: string[]): void {
+  try {
+    const url = new URL(value);
+    if (url.password !== '') secrets.push(decodeURIComponent(url.password));
+    if (url.username !== '') secrets.push(decodeURIComponent(url.username));
+    for (const segment of url.pathname.split('/')) if (segment.length >= 16) secrets.push(segment);
+    for (const v of url.searchParams.values()) if (v.length >= 8) secrets.push(v);
+  } catch {
+    // httpUrl reports it.
+  }
+}
+
+export function loadConfig(env: Env): Config {
+  const production = raw(env, 'NODE_ENV') === 'production';
+  const { providers, secrets } = providersFrom(env);
+  const expectedChainId = number(env, 'EXPECTED_CHAIN_ID', production ? 1 : undefined, {
+    integer: true,
+    min: 1,
+    what: 'a positive integer chain id',
+  });
+  const rateLimitRps = number(env, 'RATE_LIMIT_RPS', undefined, { min: 0.001, what: 'a positive number' });
+  const config: Config = {
+    port: number(env, 'PORT', DEFAULTS.PORT, { integer: true, min: 0, max: 65535, what: 'a port number (0-65535)' })!,
+    host: raw(env, 'HOST') ?? DEFAULTS.HOST,
+    production,
+    providers: Object.freeze(providers),
+    secrets: Object.freeze(secrets),
+    expectedChainId,
+    cacheTtlSeconds: number(env, 'CACHE_TTL_SECONDS', DEFAULTS.CACHE_TTL_SECONDS, {
+      min: 0,
+      what: 'a non-negative number',
+    })!,
+    cacheMaxEntries: number(env, 'CACHE_MAX_ENTRIES', DEFAULTS.CACHE_MAX_ENTRIES, {
+      integer: true,
+      min: 1,
+      what: 'a positive integer',
+    })!,
+    upstreamTimeoutMs: number(env, 'UPSTREAM_TIMEOUT_MS', DEFAULTS.UPSTREAM_TIMEOUT_MS, {
+      integer: true,
+      min: 1,
+      what: 'a positive integer (milliseconds)',
+    })!,
+    requestDeadlineMs: number(env, 'REQUEST_DEADLINE_MS', DEFAULTS.REQUEST_DEADLINE_MS, {
+      integer: true,
+      min: 1,
+      what: 'a positive integer (milliseconds)',
+    })!,
+    maxHeadLagBlocks: number(env, 'MAX_HEAD_LAG_BLOCKS', DEFAULTS.MAX_HEAD_LAG_BLOCKS, {
+      integer: true,
+      min: 0,
+      what: 'a non-negative integer',
+    })!,
+    headMaxAgeMs: number(env, 'HEAD_MAX_AGE_MS', DEFAULTS.HEAD_MAX_AGE_MS, {
+      integer: true,
+      min: 0,
+      what: 'a non-negative integer (milliseconds)',
+    })!,
+    addressChecksum: oneOf(env, 'ADDRESS_CHECKSUM', ['strict', 'lenient'], DEFAULTS.ADDRESS_CHECKSUM),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, DEFAULTS.LOG_LEVEL),
+    workers: number(env, 'WORKERS', DEFAULTS.WORKERS, { integer: true, min: 0, max: 64, what: 'an integer from 0 to 64' })!,
+    shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULTS.SHUTDOWN_TIMEOUT_MS, {
+      integer: true,
+      min: 0,
+      what: 'a non-negative integer (milliseconds)',
+    })!,
+    adminPort: number(env, 'ADMIN_PORT', undefined, { integer: true, min: 0, max: 65535, what: 'a port number (0-65535)' }),
+    rateLimitRps,
+    rateLimitBurst: number(env, 'RATE_LIMIT_BURST', rateLimitRps === undefined ? undefined : Math.max(1, Math.ceil(rateLimitRps)), {
+      integer: true,
+      min: 1,
+      what: 'a positive integer',
+    }),
+    trustedProxyHops: number(env, 'TRUSTED_PROXY_HOPS', DEFAULTS.TRUSTED_PROXY_HOPS, {
+      integer: true,
+      min: 0,
+      max: 10,
+      what: 'an integer from 0 to 10',
+    })!,
+    apiKeys: Object.freeze(list(env, 'API_KEYS')),
+    corsOrigins: Object.freeze(list(env, 'CORS_ORIGINS')),
+    otelEndpoint: raw(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+  };
+  return Object.freeze(config);
+}
+
+/** The variables an operator must set in production when no provider is configured. */
+export const PROVIDER_VARIABLES = ['RPC_URLS', 'INFURA_PROJECT_ID', 'INFURA_PROJECT_IDS', 'INFURA_URL'] as const;

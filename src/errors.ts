@@ -1,0 +1,57 @@
+/**
+ * The one table of service errors. Each has a stable string code (clients branch on it), its HTTP
+ * status, and a title; `detail` and extra members are per occurrence. Modelled on undici's
+ * UND_ERR_* codes and fastify's error registry.
+ */
+export const ERRORS = {
+  INVALID_ADDRESS: { status: 400, title: 'Invalid address' },
+  ADDRESS_NOT_CHECKSUMMED: { status: 400, title: 'Address is not EIP-55 checksummed' },
+  BAD_CHECKSUM: { status: 400, title: 'Address has an invalid EIP-55 checksum' },
+  BAD_REQUEST: { status: 400, title: 'Bad request' },
+  UNAUTHORIZED: { status: 401, title: 'Missing or unknown API key' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large' },
+  URI_TOO_LONG: { status: 414, title: 'URI too long' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  NOT_READY: { status: 503, title: 'Service not ready' },
+  UPSTREAM_UNAVAILABLE: { status: 502, title: 'Upstream providers failed' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class ServiceError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra problem members (e.g. the checksummed address); must never carry secrets. */
+  readonly extra: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    detail: string,
+    options?: { cause?: unknown; extra?: Record<string, unknown> },
+  ) {
+    super(detail, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ServiceError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.extra = options?.extra;
+  }
+}
+
+/** RFC 9457 problem details body for an error; anything that is not a ServiceError is a 500. */
+export function problemOf(error: unknown, instance?: string): Record<string, unknown> {
+  const se = error instanceof ServiceError ? error : new ServiceError('INTERNAL', 'Unexpected error');
+  const entry = ERRORS[se.code];
+  return {
+    type: `https://balance-api.dev/problems/${se.code.toLowerCase().replaceAll('_', '-')}`,
+    title: entry.title,
+    status: se.status,
+    code: se.code,
+    detail: se.message,
+    ...(instance === undefined ? {} : { instance }),
+    ...se.extra,
+  };
+}
