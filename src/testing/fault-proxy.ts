@@ -1,0 +1,148 @@
+/**
+ * A real HTTP proxy in front of a real node, with scripted faults: 5xx, reset, hang, garbage JSON,
+ * delay, rate limits (HTTP 429 and JSON-RPC -32005 with backoff_seconds), JSON-RPC errors. Like
+ * eRPC's test/fake_server.go, but forwarding to anvil so good answers are real answers.
+ */
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export type Fault =
+  | { readonly kind: 'pass' }
+  | { readonly kind: 'status'; readonly status: number }
+  | { readonly kind: 'reset' }
+  | { readonly kind: 'hang' }
+  | { readonly kind: 'garbage' }
+  | { readonly kind: 'delay'; readonly ms: number }
+  | { readonly kind: 'http-429'; readonly retryAfterSeconds?: number }
+  | { readonly kind: 'rpc-429'; readonly backoffSeconds?: number }
+  | { readonly kind: 'rpc-error'; readonly code: number; readonly message: string };
+
+export interface FaultRule {
+  readonly fault: Fault;
+  /** Only calls to these JSON-RPC methods are hit (a batch is hit if any call in it matches). */
+  readonly methods?: readonly string[];
+  /** Share of matching requests hit, 0..1 (default 1). */
+  readonly rate?: number;
+}
+
+export interface FaultProxy {
+  readonly url: string;
+  /** Replaces the active rule; { kind: 'pass' } heals. */
+  set(rule: FaultRule | Fault): void;
+  /** JSON-RPC calls seen per method (a batch counts each call) and HTTP requests seen. */
+  readonly calls: Map<string, number>;
+  requests(): number;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  let rule: FaultRule = { fault: { kind: 'pass' } };
+  const calls = new Map<string, number>();
+  let requests = 0;
+  const sockets = new Set<Socket>();
+
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      requests++;
+      const methods = methodsOf(body);
+      for (const m of methods) calls.set(m, (calls.get(m) ?? 0) + 1);
+      const matches = rule.methods === undefined || methods.some((m) => rule.methods!.includes(m));
+      const hit = matches && Math.random() < (rule.rate ?? 1);
+      const fault: Fault = hit ? rule.fault : { kind: 'pass' };
+      apply(fault, body, res, req);
+    });
+  });
+
+  const forward = (body: Buffer, res: ServerResponse) => {
+    const out = httpRequest(
+      { host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      (reply) => {
+        res.writeHead(reply.statusCode ?? 502, { 'content-type': 'application/json' });
+        reply.pipe(res);
+      },
+    );
+    out.on('error', () => res.destroy());
+    out.end(body);
+  };
+
+  const rpcError = (body: Buffer, error: object, status = 200, res: ServerResponse) => {
+    const parsed = tryParse(body);
+    const reply = (id: unknown) => ({ jsonrpc: '2.0', id, error });
+    const payload = Array.isArray(parsed)
+      ? parsed.map((c: { id?: unknown }) => reply(c.id))
+      : reply((parsed as { id?: unknown } | undefined)?.id ?? null);
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(payload));
+  };
+
+  const apply = (fault: Fault, body: Buffer, res: ServerResponse, req: IncomingMessage) => {
+    switch (fault.kind) {
+      case 'pass':
+        return forward(body, res);
+      case 'status':
+        res.writeHead(fault.status, { 'content-type': 'text/plain' });
+        return res.end('upstream says no');
+      case 'reset':
+        return req.socket.resetAndDestroy();
+      case 'hang':
+        return; // never answers; close() destroys the socket
+      case 'garbage':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end('{"jsonrpc":"2.0","id":1,"result":0x<html>');
+      case 'delay':
+        setTimeout(() => forward(body, res), fault.ms);
+        return;
+      case 'http-429':
+        res.writeHead(429, { 'content-type': 'text/plain', ...(fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }) });
+        return res.end('Too Many Requests');
+      case 'rpc-429':
+        return rpcError(body, { code: -32005, message: 'daily request count exceeded, request rate limited', data: { backoff_seconds: fault.backoffSeconds ?? 30 } }, 200, res);
+      case 'rpc-error':
+        return rpcError(body, { code: fault.code, message: fault.message }, 200, res);
+    }
+  };
+
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    set: (next) => {
+      rule = 'fault' in next ? next : { fault: next };
+    },
+    calls,
+    requests: () => requests,
+    reset: () => {
+      calls.clear();
+      requests = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function tryParse(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function methodsOf(body: Buffer): string[] {
+  const parsed = tryParse(body);
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  return list.map((c) => (c as { method?: unknown } | undefined)?.method).filter((m): m is string => typeof m === 'string');
+}
