@@ -30,8 +30,8 @@ interface Waiting {
   readonly reject: (error: unknown) => void;
 }
 
-// Under tsx the sources are .ts; built, they are .js beside this file.
-const workerFile = new URL(`./worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+// Under tsx the sources are .ts and workers need tsx loaded for them; built, worker.js sits here.
+const workerFile = new URL(import.meta.url.endsWith('.ts') ? './worker-tsx.mjs' : './worker.js', import.meta.url);
 
 export class PooledCodec implements CodecRunner {
   private readonly pool: Piscina;

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Head } from '../chain/head.js';
+import { BalanceCache, isServable } from './balance-cache.js';
+
+const head = (n: number): Head => ({ number: BigInt(n), hash: `0x${n.toString(16).padStart(64, '0')}`, numberHex: `0x${n.toString(16)}` });
+
+describe('isServable', () => {
+  const entry = { blockHash: head(5).hash, storedAt: 1000, body: Buffer.from('x') };
+  const cases: [string, Head, number, number, boolean][] = [
+    ['same block, young', head(5), 1000 + 4999, 5000, true],
+    ['same block, at TTL', head(5), 1000 + 5000, 5000, false],
+    ['new head', head(6), 1001, 5000, false],
+    ['TTL 0 disables', head(5), 1000, 0, false],
+  ];
+  for (const [name, h, now, ttl, expected] of cases) {
+    it(name, () => assert.equal(isServable(entry, h, now, ttl), expected));
+  }
+});
+
+describe('BalanceCache', () => {
+  it('serves an entry only at its block and within the TTL', () => {
+    let now = 0;
+    const cache = new BalanceCache(5, 10, () => now);
+    cache.set('a', head(1), Buffer.from('one'));
+    assert.equal(cache.get('a', head(1))?.toString(), 'one');
+    assert.equal(cache.get('a', head(2)), undefined);
+    cache.set('a', head(2), Buffer.from('two'));
+    now = 5001;
+    assert.equal(cache.get('a', head(2)), undefined);
+  });
+
+  it('evicts the least recently used beyond its bound', () => {
+    const cache = new BalanceCache(60, 2, () => 0);
+    cache.set('a', head(1), Buffer.from('a'));
+    cache.set('b', head(1), Buffer.from('b'));
+    cache.get('a', head(1));
+    cache.set('c', head(1), Buffer.from('c'));
+    assert.equal(cache.size, 2);
+    assert.equal(cache.get('b', head(1)), undefined);
+    assert.equal(cache.get('a', head(1))?.toString(), 'a');
+    assert.equal(cache.stats.evictions, 1);
+  });
+
+  it('coalesces concurrent loads of one address at one block', async () => {
+    const cache = new BalanceCache(5, 10);
+    let loads = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const load = async () => {
+      loads++;
+      await gate;
+      return Buffer.from('v');
+    };
+    const all = Array.from({ length: 200 }, () => cache.load('a', head(1), load));
+    release();
+    const bodies = await Promise.all(all);
+    assert.equal(loads, 1);
+    assert.ok(bodies.every((b) => b.toString() === 'v'));
+    assert.equal(cache.stats.coalesced, 199);
+    assert.equal(cache.get('a', head(1))?.toString(), 'v');
+  });
+
+  it('does not cache failures', async () => {
+    const cache = new BalanceCache(5, 10);
+    await assert.rejects(cache.load('a', head(1), () => Promise.reject(new Error('boom'))));
+    assert.equal((await cache.load('a', head(1), async () => Buffer.from('ok'))).toString(), 'ok');
+  });
+
+  it('stores nothing with a TTL of 0 but still coalesces', async () => {
+    const cache = new BalanceCache(0, 10);
+    await cache.load('a', head(1), async () => Buffer.from('v'));
+    assert.equal(cache.size, 0);
+  });
+});

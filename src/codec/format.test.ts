@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseEther } from 'ethers';
+import { balanceBody, weiToEther } from './format.js';
+
+describe('weiToEther', () => {
+  const cases: [bigint, string][] = [
+    [136_500_000_000_000n, '0.0001365'],
+    [0n, '0.0'],
+    [1n, '0.000000000000000001'],
+    [10n ** 18n, '1.0'],
+    [123_456_789_000_000_000_000_000n, '123456.789'],
+  ];
+  for (const [wei, ether] of cases) {
+    it(`${wei} wei -> ${ether}`, () => assert.equal(weiToEther(wei), ether));
+  }
+
+  it('round-trips 2^200-1 wei exactly', () => {
+    const wei = 2n ** 200n - 1n;
+    assert.equal(parseEther(weiToEther(wei)), wei);
+  });
+});
+
+describe('balanceBody', () => {
+  it('builds the seed contract with decimal strings, never floats', () => {
+    const wei = 2n ** 200n - 1n;
+    const body = balanceBody('0xc94770007dda54cF92009BFF0dE90c06F603a09f', 'mainnet', wei, 12.3456, '0x10');
+    assert.deepEqual(JSON.parse(JSON.stringify(body)), {
+      address: '0xc94770007dda54cF92009BFF0dE90c06F603a09f',
+      network: 'mainnet',
+      blockTag: 'latest',
+      balance: weiToEther(wei),
+      balanceWei: '1606938044258990275541962092341162602522202993782792835301375',
+      rpcLatencyMs: 12.35,
+      headBlockNumber: '0x10',
+    });
+  });
+});
