@@ -1,0 +1,133 @@
+// The whole deployment as one stack, composed from small constructs. Synthesizes to plain
+// Terraform JSON (cdktf.out/stacks/<name>/cdk.tf.json).
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
+import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
+import { resourceNames, secretParameterName } from './naming.js';
+import type { StackConfig } from './stack-config.js';
+import { Alarms } from './constructs/alarms.js';
+import { Alb } from './constructs/alb.js';
+import { Autoscaling } from './constructs/autoscaling.js';
+import { configureProvider } from './constructs/aws-provider.js';
+import { BlueGreen } from './constructs/blue-green.js';
+import { Ecr } from './constructs/ecr.js';
+import { Network } from './constructs/network.js';
+import { Service } from './constructs/service.js';
+import { Waf } from './constructs/waf.js';
+
+export class BalanceApiStack extends TerraformStack {
+  constructor(scope: Construct, config: StackConfig) {
+    super(scope, config.stackName);
+    configureProvider(this, config);
+    const names = resourceNames(config.prefix);
+    const partition = new DataAwsPartition(this, 'partition').partition;
+    const account = new DataAwsCallerIdentity(this, 'account').accountId;
+
+    const network = new Network(this, 'network', {
+      prefix: config.prefix,
+      region: config.region,
+      cidr: config.vpcCidr,
+      natGateways: config.natGateways,
+    });
+    const ecr = new Ecr(this, 'ecr', {
+      name: names.ecrRepository,
+      forceDelete: !config.deletionProtection,
+    });
+    const alb = new Alb(this, 'alb', {
+      names,
+      vpcId: network.vpc.id,
+      vpcCidr: config.vpcCidr,
+      publicSubnetIds: network.publicSubnetIds,
+      certificateArn: config.certificateArn,
+      testListenerPort: config.testListenerPort,
+      testListenerAllowCidrs: config.testListenerAllowCidrs,
+      deletionProtection: config.deletionProtection,
+    });
+
+    const secrets = Object.fromEntries(
+      config.secretNames.map((envName) => [
+        envName,
+        `arn:${partition}:ssm:${config.region}:${account}:parameter${secretParameterName(config.prefix, envName)}`,
+      ]),
+    );
+    const service = new Service(this, 'service', {
+      names,
+      region: config.region,
+      vpcId: network.vpc.id,
+      privateSubnetIds: network.privateSubnetIds,
+      albSecurityGroupId: alb.securityGroup.id,
+      blueTargetGroupArn: alb.blue.arn,
+      listeners: [alb.productionListener, alb.testListener],
+      repositoryArn: ecr.repository.arn,
+      cpu: config.taskCpu,
+      memory: config.taskMemory,
+      cpuArchitecture: config.cpuArchitecture,
+      desiredCount: config.minCount,
+      environment: {
+        NODE_ENV: 'production',
+        HOST: '0.0.0.0',
+        PORT: String(names.containerPort),
+        // Exactly one proxy (the ALB) sits in front: trust one X-Forwarded-For hop.
+        TRUSTED_PROXY_HOPS: '1',
+        EXPECTED_CHAIN_ID: String(config.expectedChainId),
+        LOG_LEVEL: 'info',
+        SHUTDOWN_TIMEOUT_MS: '20000',
+      },
+      secrets,
+    });
+    alb.allowTo(service.securityGroup.id, names.containerPort);
+
+    const alarms = new Alarms(this, 'alarms', {
+      prefix: config.prefix,
+      loadBalancerArnSuffix: alb.lb.arnSuffix,
+      targetGroups: [
+        { color: 'blue', arnSuffix: alb.blue.arnSuffix },
+        { color: 'green', arnSuffix: alb.green.arnSuffix },
+      ],
+    });
+    const blueGreen = new BlueGreen(this, 'blue-green', {
+      names,
+      partition,
+      clusterName: service.cluster.name,
+      serviceName: service.service.name,
+      productionListenerArn: alb.productionListener.arn,
+      testListenerArn: alb.testListener.arn,
+      blueTargetGroupName: alb.blue.name,
+      greenTargetGroupName: alb.green.name,
+      alarmNames: alarms.names,
+      deploymentConfigName: config.deploymentConfigName,
+      testTrafficWaitMinutes: config.testTrafficWaitMinutes,
+      blueTerminationWaitMinutes: config.blueTerminationWaitMinutes,
+    });
+    new Autoscaling(this, 'autoscaling', {
+      prefix: config.prefix,
+      clusterName: service.cluster.name,
+      serviceName: service.service.name,
+      loadBalancerArnSuffix: alb.lb.arnSuffix,
+      minCount: config.minCount,
+      maxCount: config.maxCount,
+    });
+    new Waf(this, 'waf', {
+      prefix: config.prefix,
+      loadBalancerArn: alb.lb.arn,
+      rateLimit: config.wafRateLimit,
+    });
+
+    const scheme = config.certificateArn === undefined ? 'http' : 'https';
+    new TerraformOutput(this, 'url', { value: `${scheme}://${alb.lb.dnsName}` });
+    new TerraformOutput(this, 'test_url', {
+      value: `${scheme}://${alb.lb.dnsName}:${config.testListenerPort}`,
+    });
+    new TerraformOutput(this, 'test_listener_security_group_id', {
+      value: alb.testSecurityGroup.id,
+    });
+    new TerraformOutput(this, 'test_listener_port', { value: config.testListenerPort });
+    new TerraformOutput(this, 'ecr_repository_url', { value: ecr.repository.repositoryUrl });
+    new TerraformOutput(this, 'image_digest_parameter', { value: names.imageDigestParameter });
+    new TerraformOutput(this, 'cluster_name', { value: service.cluster.name });
+    new TerraformOutput(this, 'service_name', { value: service.service.name });
+    new TerraformOutput(this, 'codedeploy_app', { value: blueGreen.app.name });
+    new TerraformOutput(this, 'deployment_group', { value: blueGreen.group.deploymentGroupName });
+  }
+}

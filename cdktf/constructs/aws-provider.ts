@@ -1,0 +1,65 @@
+// Provider and state backend. Emulator mode points every service the stack touches at one local
+// endpoint; without it the same stack targets real AWS with the ambient credentials (OIDC in CI).
+import { LocalBackend, S3Backend, type TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import type { StackConfig } from '../stack-config.js';
+
+// Every service used by this stack. The provider validates the key names, so a new resource type
+// from an unlisted service fails loudly in emulator mode instead of calling real AWS.
+const EMULATED_SERVICES = [
+  'acm',
+  'appautoscaling',
+  'cloudwatch',
+  'codedeploy',
+  'ec2',
+  'ecr',
+  'ecs',
+  'elbv2',
+  'iam',
+  'logs',
+  's3',
+  'ssm',
+  'sts',
+  'wafv2',
+] as const;
+
+export function configureProvider(stack: TerraformStack, config: StackConfig): AwsProvider {
+  configureBackend(stack, config);
+  const tags = { service: config.prefix, 'managed-by': 'cdktf' };
+  if (config.emulatorEndpoint === undefined) {
+    return new AwsProvider(stack, 'aws', {
+      region: config.region,
+      defaultTags: [{ tags }],
+    });
+  }
+  const endpoint = config.emulatorEndpoint;
+  return new AwsProvider(stack, 'aws', {
+    region: config.region,
+    accessKey: 'test',
+    secretKey: 'test',
+    skipCredentialsValidation: true,
+    skipMetadataApiCheck: 'true',
+    skipRegionValidation: true,
+    s3UsePathStyle: true,
+    maxRetries: 2,
+    endpoints: [Object.fromEntries(EMULATED_SERVICES.map((service) => [service, endpoint]))],
+    defaultTags: [{ tags }],
+  });
+}
+
+function configureBackend(stack: TerraformStack, config: StackConfig): void {
+  const backend = config.backend;
+  if (backend.kind === 'local') {
+    // Relative on purpose: cdktf would otherwise bake the synthesizing machine's absolute path in.
+    new LocalBackend(stack, { path: backend.path });
+    return;
+  }
+  const s3 = new S3Backend(stack, {
+    bucket: backend.bucket,
+    key: backend.key,
+    region: backend.region,
+    encrypt: true,
+  });
+  // S3-native locking (Terraform >= 1.10); cdktf 0.21 has no typed field for it.
+  s3.addOverride('use_lockfile', true);
+}

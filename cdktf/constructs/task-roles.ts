@@ -1,0 +1,67 @@
+// Least-privilege roles for the task. The execution role (used by the ECS agent, not the app) can
+// pull from this service's repository, write to its log group and read exactly the SSM parameters
+// named in the task's `secrets`. The task role (what the app's code could use) has no permissions.
+import { Construct } from 'constructs';
+import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+
+export interface TaskRolesProps {
+  readonly prefix: string;
+  readonly repositoryArn: string;
+  readonly logGroupArn: string;
+  readonly secretParameterArns: string[];
+}
+
+export class TaskRoles extends Construct {
+  readonly executionRole: IamRole;
+  readonly taskRole: IamRole;
+
+  constructor(scope: Construct, id: string, props: TaskRolesProps) {
+    super(scope, id);
+    const assume = new DataAwsIamPolicyDocument(this, 'assume', {
+      statement: [
+        {
+          actions: ['sts:AssumeRole'],
+          principals: [{ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] }],
+        },
+      ],
+    });
+    this.executionRole = new IamRole(this, 'execution', {
+      name: `${props.prefix}-execution`,
+      assumeRolePolicy: assume.json,
+    });
+    this.taskRole = new IamRole(this, 'task', {
+      name: `${props.prefix}-task`,
+      assumeRolePolicy: assume.json,
+    });
+
+    const statements = [
+      // GetAuthorizationToken has no resource-level permissions.
+      { sid: 'EcrAuth', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
+      {
+        sid: 'EcrPull',
+        actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        resources: [props.repositoryArn],
+      },
+      {
+        sid: 'Logs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [`${props.logGroupArn}:*`],
+      },
+    ];
+    if (props.secretParameterArns.length > 0) {
+      statements.push({
+        sid: 'OwnSecrets',
+        actions: ['ssm:GetParameters'],
+        resources: props.secretParameterArns,
+      });
+    }
+    const policy = new DataAwsIamPolicyDocument(this, 'execution-policy', { statement: statements });
+    new IamRolePolicy(this, 'execution-inline', {
+      name: 'pull-log-secrets',
+      role: this.executionRole.id,
+      policy: policy.json,
+    });
+  }
+}

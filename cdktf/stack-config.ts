@@ -1,0 +1,180 @@
+// The stack's inputs: read once from the environment, validated, frozen. Nothing else in cdktf/
+// reads process.env, so a synth is a pure function of this object.
+import { SERVICE_NAME } from './naming.js';
+
+export interface StateBackend {
+  readonly kind: 's3';
+  readonly bucket: string;
+  readonly key: string;
+  readonly region: string;
+}
+
+export interface LocalStateBackend {
+  readonly kind: 'local';
+  readonly path: string;
+}
+
+export interface StackConfig {
+  readonly stackName: string;
+  readonly prefix: string;
+  readonly region: string;
+  /** Set in emulator mode: every AWS endpoint points here (moto, LocalStack). */
+  readonly emulatorEndpoint: string | undefined;
+  readonly backend: StateBackend | LocalStateBackend;
+  readonly vpcCidr: string;
+  /** 1 saves money, 2 keeps each AZ's egress independent of the other AZ. */
+  readonly natGateways: 1 | 2;
+  /** With a certificate the production listener is HTTPS on 443 and 80 only redirects. */
+  readonly certificateArn: string | undefined;
+  readonly testListenerPort: number;
+  /** CIDRs outside the VPC allowed to reach the test listener (CI adds its own address per run). */
+  readonly testListenerAllowCidrs: readonly string[];
+  readonly taskCpu: number;
+  /** The image is multi-arch; Graviton (ARM64) is the cheaper default. */
+  readonly cpuArchitecture: 'X86_64' | 'ARM64';
+  /** ALB deletion protection on, ECR refuses to delete a repository with images. Off in emulator mode. */
+  readonly deletionProtection: boolean;
+  readonly taskMemory: number;
+  readonly minCount: number;
+  readonly maxCount: number;
+  readonly deploymentConfigName: string;
+  /** Minutes a green fleet waits on the test listener for `ContinueDeployment`; 0 shifts at once. */
+  readonly testTrafficWaitMinutes: number;
+  readonly blueTerminationWaitMinutes: number;
+  /** Environment variable names that come from SSM SecureString parameters. */
+  readonly secretNames: readonly string[];
+  readonly expectedChainId: number;
+  /** Requests per 5 minutes per client IP before WAF blocks it. */
+  readonly wafRateLimit: number;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const DEFAULT_SECRETS = ['INFURA_PROJECT_ID', 'INFURA_PROJECT_SECRET', 'API_KEYS'];
+const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+export function loadStackConfig(env: Env): StackConfig {
+  const prefix = str(env, 'STACK_PREFIX', SERVICE_NAME);
+  if (!/^[a-z][a-z0-9-]{1,20}$/.test(prefix)) {
+    throw new Error(`STACK_PREFIX must be 2-21 lowercase letters, digits or dashes, got "${prefix}"`);
+  }
+  const region = str(env, 'AWS_REGION', str(env, 'AWS_DEFAULT_REGION', 'us-east-1'));
+  const emulatorEndpoint = optional(env, 'AWS_EMULATOR_ENDPOINT');
+  if (emulatorEndpoint !== undefined && !/^https?:\/\/[^/]+\/?$/.test(emulatorEndpoint)) {
+    throw new Error(`AWS_EMULATOR_ENDPOINT must be an http(s) origin, got "${emulatorEndpoint}"`);
+  }
+  const bucket = optional(env, 'TF_STATE_BUCKET');
+  const backend: StateBackend | LocalStateBackend =
+    bucket === undefined
+      ? { kind: 'local', path: str(env, 'TF_STATE_PATH', 'terraform.tfstate') }
+      : {
+          kind: 's3',
+          bucket,
+          key: str(env, 'TF_STATE_KEY', `${prefix}/terraform.tfstate`),
+          region: str(env, 'TF_STATE_REGION', region),
+        };
+  const natGateways = int(env, 'NAT_GATEWAYS', 2, 1, 2) as 1 | 2;
+  const minCount = int(env, 'MIN_TASKS', 2, 2, 100);
+  const maxCount = int(env, 'MAX_TASKS', 10, minCount, 200);
+  const secretNames = list(env, 'SECRET_NAMES', DEFAULT_SECRETS);
+  for (const name of secretNames) {
+    if (!ENV_NAME.test(name)) {
+      throw new Error(`SECRET_NAMES must list environment variable names, got "${name}"`);
+    }
+  }
+  const testListenerAllowCidrs = list(env, 'TEST_LISTENER_ALLOW_CIDRS', []);
+  for (const cidr of testListenerAllowCidrs) checkCidr('TEST_LISTENER_ALLOW_CIDRS', cidr);
+  const vpcCidr = str(env, 'VPC_CIDR', '10.40.0.0/16');
+  checkCidr('VPC_CIDR', vpcCidr);
+  if (!vpcCidr.endsWith('/16')) throw new Error(`VPC_CIDR must be a /16, got "${vpcCidr}"`);
+  const certificateArn = optional(env, 'CERTIFICATE_ARN');
+  if (certificateArn !== undefined && !certificateArn.startsWith('arn:')) {
+    throw new Error(`CERTIFICATE_ARN must be an ARN, got "${certificateArn}"`);
+  }
+  return Object.freeze({
+    stackName: prefix,
+    prefix,
+    region,
+    emulatorEndpoint: emulatorEndpoint?.replace(/\/$/, ''),
+    backend: Object.freeze(backend),
+    vpcCidr,
+    natGateways,
+    certificateArn,
+    testListenerPort: int(env, 'TEST_LISTENER_PORT', certificateArn ? 8443 : 8080, 1024, 65535),
+    testListenerAllowCidrs: Object.freeze(testListenerAllowCidrs),
+    taskCpu: oneOf(env, 'TASK_CPU', 512, [256, 512, 1024, 2048, 4096]),
+    cpuArchitecture: arch(env),
+    deletionProtection: bool(env, 'DELETION_PROTECTION', emulatorEndpoint === undefined),
+    taskMemory: int(env, 'TASK_MEMORY', 1024, 512, 30720),
+    minCount,
+    maxCount,
+    deploymentConfigName: str(env, 'DEPLOYMENT_CONFIG', 'CodeDeployDefault.ECSCanary10Percent5Minutes'),
+    testTrafficWaitMinutes: int(env, 'TEST_TRAFFIC_WAIT_MINUTES', 30, 0, 2880),
+    blueTerminationWaitMinutes: int(env, 'BLUE_TERMINATION_WAIT_MINUTES', 15, 0, 2880),
+    secretNames: Object.freeze(secretNames),
+    expectedChainId: int(env, 'EXPECTED_CHAIN_ID', 1, 1, Number.MAX_SAFE_INTEGER),
+    wafRateLimit: int(env, 'WAF_RATE_LIMIT', 2000, 100, 2_000_000_000),
+  });
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function str(env: Env, name: string, fallback: string): string {
+  return optional(env, name) ?? fallback;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function oneOf(env: Env, name: string, fallback: number, allowed: readonly number[]): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!allowed.includes(value)) {
+    throw new Error(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+function arch(env: Env): 'X86_64' | 'ARM64' {
+  const raw = str(env, 'CPU_ARCHITECTURE', 'ARM64');
+  if (raw === 'X86_64' || raw === 'ARM64') return raw;
+  throw new Error(`CPU_ARCHITECTURE must be X86_64 or ARM64, got "${raw}"`);
+}
+
+function list(env: Env, name: string, fallback: readonly string[]): string[] {
+  const raw = optional(env, name);
+  if (raw === undefined) return [...fallback];
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function checkCidr(name: string, cidr: string): void {
+  const match = CIDR.exec(cidr);
+  const ok =
+    match !== null &&
+    match.slice(1, 5).every((octet) => Number(octet) <= 255) &&
+    Number(match[5]) <= 32;
+  if (!ok) throw new Error(`${name} must hold IPv4 CIDRs like 10.0.0.0/16, got "${cidr}"`);
+}
