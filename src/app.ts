@@ -8,6 +8,7 @@ import { seedDevnet, startAnvil, type AnvilNode } from './chain/local-devnet.js'
 import { AddressMemo } from './codec/address.js';
 import { createCodec } from './codec/codec-pool.js';
 import type { Config } from './config/config.js';
+import { ServiceError } from './errors.js';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { createServer, type RunningServer } from './http/server.js';
 import type { Logger } from './observability/logger.js';
@@ -44,9 +45,11 @@ export async function startApp(input: Config, log: Logger): Promise<App> {
   const service = new BalanceService(upstream, cache, codec);
   let server: RunningServer | undefined;
   try {
-    await upstream.start();
+    // Serve even when no provider answers yet: /healthz keeps the task alive, /readyz says 503, and
+    // requests get 502 until a provider recovers.
+    await upstream.start().catch((error: unknown) => log.error({ err: describe(error) }, 'no usable provider at start'));
     // Learn the head before taking traffic, so the first request does not pay for it.
-    await upstream.head().catch((error: unknown) => log.warn({ err: String(error) }, 'no head yet'));
+    await upstream.head().catch((error: unknown) => log.warn({ err: describe(error) }, 'no head yet'));
     server = await createServer({ config, service, upstream, memo, codec, inlineChecks: config.workers === 0, log }).listen();
   } catch (error) {
     await Promise.allSettled([upstream.close(), codec.close(), devnet?.stop()]);
@@ -71,4 +74,9 @@ export async function startApp(input: Config, log: Logger): Promise<App> {
         return { drained };
       })()),
   };
+}
+
+function describe(error: unknown): unknown {
+  if (error instanceof ServiceError) return { code: error.code, detail: error.message, ...error.extra };
+  return error instanceof Error ? error.message : String(error);
 }
