@@ -1,0 +1,167 @@
+/**
+ * `npm run bench:http`: anvil, the service, the bare uWS ceiling and the seed's FastAPI peer, side by
+ * side in one run. Each round measures every target back to back, ratios are taken within a round,
+ * and the table shows the median of the rounds. Results go to bench/results/http-<time>.json.
+ *
+ * Flags: --rounds N (3) --duration S (5) --connections C (64) --probe N (1000) --tool wrk|autocannon
+ *        --quick (1 round of 1 s, for the smoke test) --no-peer --no-memory
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { seedDevnet, SEED_ADDRESS, startAnvil } from '../../src/chain/local-devnet.js';
+import { detectTool, probeLatency, rpcBody, runLoad, type LoadMode, type LoadResult } from './load.js';
+import { freePort, peerPython, startCeiling, startPeer, startService, type Running, type ServiceInstance } from './processes.js';
+import { freshAddress, median, ratio } from './stats.js';
+import { renderTable, summarize, type RoundResult } from './report.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '64' },
+    probe: { type: 'string', default: '1000' },
+    tool: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    'no-peer': { type: 'boolean', default: false },
+    'no-memory': { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+const quick = flags.quick === true;
+const rounds = quick ? 1 : Number(flags.rounds);
+const duration = quick ? 1 : Number(flags.duration);
+const connections = Number(flags.connections);
+const probeSamples = quick ? 50 : Number(flags.probe);
+const tool = detectTool(flags.tool);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+let phase = Math.floor(Math.random() * 0xfff) << 16;
+const nextPrefix = () => (phase++).toString(16).padStart(8, '0');
+
+const started: Running[] = [];
+const cleanup = async () => {
+  await Promise.allSettled(started.reverse().map((p) => p.stop()));
+};
+process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+
+try {
+  log(`load generator: ${tool}${tool === 'autocannon' ? ' (wrk not installed: install it for a generator that costs the server less CPU)' : ''}`);
+  const anvil = await startAnvil({ chainId: 1 });
+  started.push({ name: 'anvil', port: anvil.port, child: anvil.process, stop: anvil.stop });
+  await seedDevnet(anvil);
+  const block = await anvil.rpc<{ hash: string }>('eth_getBlockByNumber', ['latest', false]);
+  const pinned = JSON.stringify({ blockHash: block.hash });
+
+  const serviceEnv = { RPC_URLS: anvil.url, ADDRESS_CHECKSUM: 'lenient', CACHE_MAX_ENTRIES: '100000', PORT: '0' };
+  const service = await startService('service', { ...serviceEnv, WORKERS: '0' });
+  started.push(service);
+  const pooled = await startService('service-workers2', { ...serviceEnv, WORKERS: '2' });
+  started.push(pooled);
+  // Two processes on one port: uWS listens with SO_REUSEPORT, so the kernel spreads connections.
+  // The kernel will not share a port first bound as port 0, so both get an explicit free one.
+  const shared = String(await freePort());
+  const pairA = await startService('pair-a', { ...serviceEnv, WORKERS: '0', PORT: shared });
+  started.push(pairA);
+  const pairB = await startService('pair-b', { ...serviceEnv, WORKERS: '0', PORT: shared });
+  started.push(pairB);
+
+  const hitPath = `/address/balance/${SEED_ADDRESS}`;
+  const hitBody = await (await fetch(`http://127.0.0.1:${service.port}${hitPath}`)).text();
+  const ceiling = await startCeiling(hitBody);
+  started.push(ceiling);
+
+  let peer: Running | undefined;
+  let peerSkipped: string | undefined;
+  if (flags['no-peer'] === true) peerSkipped = 'disabled with --no-peer';
+  else {
+    const py = peerPython();
+    if ('skipped' in py) peerSkipped = py.skipped;
+    else {
+      try {
+        peer = await startPeer(py.python, anvil.url);
+        started.push(peer);
+      } catch (error) {
+        peerSkipped = `the peer did not start: ${String(error).slice(0, 200)}`;
+      }
+    }
+  }
+  if (peerSkipped !== undefined) log(`SKIPPING the FastAPI peer: ${peerSkipped}`);
+
+  const origin = (p: { port: number }) => `http://127.0.0.1:${p.port}`;
+  const load = async (label: string, target: { port: number }, mode: LoadMode, conns = connections): Promise<LoadResult> => {
+    const result = await runLoad(tool, { origin: origin(target), mode, connections: conns, durationSec: duration });
+    log(`  ${label.padEnd(28)} ${result.rps.toFixed(0).padStart(8)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  errors ${result.errors}`);
+    return result;
+  };
+  const hit: LoadMode = { kind: 'fixed', path: hitPath };
+  const freshGet = (): LoadMode => ({ kind: 'fresh-get', prefix: nextPrefix() });
+  // Warm every target once (JIT, connection pools, the hot address in each cache).
+  for (const target of [ceiling, service, pooled, pairA, ...(peer === undefined ? [] : [peer])]) {
+    await runLoad(tool, { origin: origin(target), mode: hit, connections: 8, durationSec: 1 });
+  }
+  await runLoad(tool, { origin: origin(service), mode: freshGet(), connections: 8, durationSec: 1 });
+  await runLoad(tool, { origin: origin(pooled), mode: freshGet(), connections: 8, durationSec: 1 });
+
+  const results: RoundResult[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    log(`round ${round}/${rounds}`);
+    const r: RoundResult = {
+      round,
+      ceilingHit: await load('uws ceiling (fixed body)', ceiling, hit),
+      serviceHit: await load('service hit', service, hit),
+      pairHit: await load('2 processes hit', pairA, hit),
+      peerHit: peer === undefined ? undefined : await load('fastapi peer hit', peer, hit),
+      anvilRaw: await load('anvil raw eth_getBalance', anvil, { kind: 'fresh-rpc', prefix: nextPrefix(), block: pinned }),
+      serviceMiss: await load('service miss (WORKERS=0)', service, freshGet()),
+      pooledMiss: await load('service miss (WORKERS=2)', pooled, freshGet()),
+      pairMiss: await load('2 processes miss', pairA, freshGet()),
+      peerMiss: peer === undefined ? undefined : await load('fastapi peer miss', peer, freshGet()),
+      anvilProbe: await probeLatency(
+        anvil.url,
+        (i) => ({ method: 'POST', path: '/', body: rpcBody(freshAddress(`p${round}0000000`.slice(0, 8), i), pinned) }),
+        probeSamples,
+      ),
+      serviceProbe: await probeLatency(
+        origin(service),
+        (i) => ({ method: 'GET', path: `/address/balance/${freshAddress(`e${round}0000000`.slice(0, 8), i)}` }),
+        probeSamples,
+      ),
+    };
+    log(`  c=1 p50: anvil ${r.anvilProbe.p50Ms.toFixed(3)} ms, service miss ${r.serviceProbe.p50Ms.toFixed(3)} ms`);
+    results.push(r);
+  }
+
+  // Memory: fresh misses until well past the cache bound, then RSS and cache size from the process.
+  let memory: { peakRssMb: number; rssMb: number; cacheSize: number; bound: number; evictions: number; misses: number } | undefined;
+  if (flags['no-memory'] !== true && !quick) {
+    const bound = 100_000;
+    const rate = median(results.map((r) => r.serviceMiss.rps));
+    const before = await service.report();
+    const needed = Math.max(0, bound * 1.3 - before.cacheStats.misses);
+    const seconds = Math.min(60, Math.max(5, Math.ceil(needed / Math.max(rate, 1))));
+    log(`memory: ${seconds} s of fresh misses past CACHE_MAX_ENTRIES=${bound}`);
+    await runLoad(tool, { origin: origin(service), mode: freshGet(), connections, durationSec: seconds });
+    const after = await service.report();
+    memory = {
+      peakRssMb: after.peakRssMb,
+      rssMb: after.rssMb,
+      cacheSize: after.cacheSize,
+      bound,
+      evictions: after.cacheStats.evictions,
+      misses: after.cacheStats.misses,
+    };
+  }
+
+  const summary = summarize(results, memory, { tool, rounds, durationSec: duration, connections, probeSamples, peerSkipped });
+  process.stdout.write(`${renderTable(summary)}\n`);
+  const outDir = join(dirname(dirname(fileURLToPath(import.meta.url))), 'results');
+  mkdirSync(outDir, { recursive: true });
+  const file = flags.out ?? join(outDir, `http-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ summary, rounds: results }, null, 2)}\n`);
+  log(`saved ${file}`);
+  void ratio;
+} finally {
+  await cleanup();
+}

@@ -1,0 +1,206 @@
+/**
+ * Load drivers for the HTTP harness: wrk where it is installed (C, so the generator costs the
+ * server less of the 2 cores), autocannon otherwise, and a closed-loop probe at concurrency 1 for
+ * added latency. Every driver can ask for fresh addresses, so a miss phase never hits a cache.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { Pool } from 'undici';
+import { freshAddress, percentile } from './stats.js';
+
+export type LoadMode =
+  /** GET the same path again and again (cache hits). */
+  | { readonly kind: 'fixed'; readonly path: string }
+  /** GET /address/balance/<fresh address> (cache misses). */
+  | { readonly kind: 'fresh-get'; readonly prefix: string }
+  /** POST eth_getBalance(<fresh address>, block) to a JSON-RPC node. */
+  | { readonly kind: 'fresh-rpc'; readonly prefix: string; readonly block: string };
+
+export interface LoadSpec {
+  readonly origin: string;
+  readonly mode: LoadMode;
+  readonly connections: number;
+  readonly durationSec: number;
+}
+
+export interface LoadResult {
+  readonly tool: 'wrk' | 'autocannon';
+  readonly requests: number;
+  readonly rps: number;
+  /** Socket errors, timeouts and non-2xx answers. */
+  readonly errors: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+export type LoadTool = 'wrk' | 'autocannon';
+
+export function detectTool(preferred?: string): LoadTool {
+  if (preferred === 'autocannon') return 'autocannon';
+  const found = spawnSync('wrk', ['--version'], { encoding: 'utf8' });
+  // wrk --version prints its banner and exits 1; only a missing binary sets error.
+  if (found.error === undefined) return 'wrk';
+  if (preferred === 'wrk') throw new Error('wrk was asked for but is not installed');
+  return 'autocannon';
+}
+
+export function runLoad(tool: LoadTool, spec: LoadSpec): Promise<LoadResult> {
+  return tool === 'wrk' ? runWrk(spec) : runAutocannon(spec);
+}
+
+function rpcBody(address: string, block: string): string {
+  return `{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["${address}",${block}]}`;
+}
+
+/** The wrk script: fresh addresses per thread (thread id in the address), JSON summary on exit. */
+function wrkScript(mode: LoadMode): string {
+  const fresh =
+    mode.kind === 'fixed'
+      ? ''
+      : `
+local counter = 0
+function request()
+  counter = counter + 1
+  local addr = "0x${mode.prefix}" .. string.format("%08x", tid) .. string.rep("0", 16) .. string.format("%08x", counter)
+  ${
+    mode.kind === 'fresh-get'
+      ? 'return wrk.format("GET", "/address/balance/" .. addr)'
+      : `return wrk.format("POST", "/", { ["Content-Type"] = "application/json" }, '{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["' .. addr .. '",' .. '${mode.block}' .. ']}')`
+  }
+end`;
+  return `
+local threads = {}
+tid = 0
+function setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+${fresh}
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('WRKJSON {"requests":%d,"durationUs":%d,"errors":%d,"p50Us":%.1f,"p99Us":%.1f}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+`;
+}
+
+async function runWrk(spec: LoadSpec): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
+  const script = join(dir, 'load.lua');
+  writeFileSync(script, wrkScript(spec.mode));
+  const path = spec.mode.kind === 'fixed' ? spec.mode.path : '/';
+  const args = ['-t1', `-c${spec.connections}`, `-d${spec.durationSec}s`, '--timeout', '5s', '-s', script, `${spec.origin}${path}`];
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (c: Buffer) => (text += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (text += c.toString()));
+      child.once('error', reject);
+      child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}: ${text}`))));
+    });
+    const line = /WRKJSON (\{.*\})/.exec(out);
+    if (line === null) throw new Error(`wrk printed no summary: ${out}`);
+    const s = JSON.parse(line[1]!) as { requests: number; durationUs: number; errors: number; p50Us: number; p99Us: number };
+    return {
+      tool: 'wrk',
+      requests: s.requests,
+      rps: s.requests / (s.durationUs / 1e6),
+      errors: s.errors,
+      p50Ms: s.p50Us / 1000,
+      p99Ms: s.p99Us / 1000,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
+  const mode = spec.mode;
+  const counters = new Map<unknown, number>();
+  let clients = 0;
+  const next = (client: unknown): string => {
+    let n = counters.get(client);
+    if (n === undefined) counters.set(client, (n = clients++ * 1e7));
+    counters.set(client, n + 1);
+    return freshAddress(mode.kind === 'fixed' ? '00000000' : mode.prefix, n + 1);
+  };
+  const requests: autocannon.Request[] =
+    mode.kind === 'fixed'
+      ? [{ method: 'GET', path: mode.path }]
+      : mode.kind === 'fresh-get'
+        ? [{ method: 'GET', setupRequest: (req, ctx) => ({ ...req, path: `/address/balance/${next(ctx)}` }) }]
+        : [
+            {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              setupRequest: (req, ctx) => ({ ...req, path: '/', body: rpcBody(next(ctx), mode.block) }),
+            },
+          ];
+  const result = await autocannon({
+    url: spec.origin,
+    connections: spec.connections,
+    duration: spec.durationSec,
+    requests,
+    timeout: 5,
+  });
+  return {
+    tool: 'autocannon',
+    requests: result.requests.total,
+    rps: result.requests.total / (result.duration || spec.durationSec),
+    errors: result.errors + result.timeouts + result.non2xx,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+  };
+}
+
+export interface ProbeResult {
+  readonly samples: number;
+  readonly errors: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/**
+ * One request at a time over one keep-alive connection, timed with the high-resolution clock:
+ * autocannon and wrk report whole or coarse milliseconds, too blunt for a 0.3 ms budget.
+ */
+export async function probeLatency(
+  origin: string,
+  request: (i: number) => { method: 'GET' | 'POST'; path: string; body?: string },
+  samples: number,
+  warmup = 50,
+): Promise<ProbeResult> {
+  const pool = new Pool(origin, { connections: 1, pipelining: 1 });
+  const times: number[] = [];
+  let errors = 0;
+  try {
+    for (let i = 0; i < warmup + samples; i++) {
+      const r = request(i);
+      const started = performance.now();
+      const res = await pool.request({
+        method: r.method,
+        path: r.path,
+        body: r.body,
+        headers: r.body === undefined ? {} : { 'content-type': 'application/json' },
+      });
+      const text = await res.body.text();
+      const elapsed = performance.now() - started;
+      const bad = res.statusCode !== 200 || text.includes('"error"');
+      if (i >= warmup) {
+        times.push(elapsed);
+        if (bad) errors++;
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  times.sort((a, b) => a - b);
+  return { samples, errors, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99) };
+}
+
+export { rpcBody };

@@ -1,0 +1,28 @@
+/** Small pure helpers for the harness: medians, percentiles, ratios, fresh addresses. */
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || b === 0 || !Number.isFinite(a) || !Number.isFinite(b) ? undefined : a / b;
+}
+
+/**
+ * A lowercase address no phase has asked for before: 8 hex digits of phase prefix, then the
+ * counter. Lowercase is valid with ADDRESS_CHECKSUM=lenient, and the service still runs keccak on it.
+ */
+export function freshAddress(prefix: string, n: number): string {
+  const counter = Math.floor(n).toString(16).padStart(32, '0');
+  return `0x${prefix.padStart(8, '0').slice(-8)}${counter.slice(-32)}`;
+}
