@@ -12,7 +12,7 @@ import { ServiceError } from './errors.js';
 import type { TemplatedApp } from 'uWebSockets.js';
 import { createServer, type RunningServer } from './http/server.js';
 import type { Logger } from './observability/logger.js';
-import { FirstAnswerRouter } from './router/first-answer-router.js';
+import { ProviderRouter } from './router/provider-router.js';
 import type { Upstream } from './router/upstream.js';
 
 export interface App {
@@ -38,7 +38,7 @@ export async function startApp(input: Config, log: Logger): Promise<App> {
     log.info({ provider: 'local-anvil', url: devnet.url }, 'no provider configured: serving a local devnet (anvil)');
   }
 
-  const upstream: Upstream = new FirstAnswerRouter(config, log);
+  const upstream: Upstream = new ProviderRouter(config, log);
   const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
   const codec = createCodec(config.workers);
   const memo = new AddressMemo(config.addressChecksum);

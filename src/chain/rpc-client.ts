@@ -2,6 +2,10 @@
  * JSON-RPC over pooled keep-alive HTTP (undici Pool; global fetch measured ~4x slower here).
  * Calls issued in the same event-loop turn go out as one JSON-RPC batch, so a burst of cache misses
  * costs one round trip per provider instead of one per address.
+ *
+ * A call can be withdrawn with an AbortSignal (the router cancels the loser of a hedge): it leaves
+ * the queue if not sent yet, and once every call of a sent batch is withdrawn the HTTP request
+ * itself is aborted.
  */
 import { Pool, errors as undiciErrors } from 'undici';
 import type { ProviderConfig } from '../config/config.js';
@@ -19,6 +23,16 @@ interface Pending {
   readonly params: readonly unknown[];
   readonly resolve: (value: RpcCallResult) => void;
   readonly reject: (error: unknown) => void;
+  /** Set when settled or withdrawn; later replies for it are ignored. */
+  done: boolean;
+  /** The batch carrying it once sent. */
+  batch: Batch | undefined;
+}
+
+interface Batch {
+  readonly controller: AbortController;
+  /** Calls in it not yet withdrawn. */
+  live: number;
 }
 
 export interface RpcClientOptions {
@@ -58,11 +72,37 @@ export class RpcClient {
     });
   }
 
-  /** Queues a call for this turn's batch. Rejects with an UpstreamError, never anything else. */
-  call<T = unknown>(method: string, params: readonly unknown[]): Promise<RpcCallResult<T>> {
+  /**
+   * Queues a call for this turn's batch. Rejects with an UpstreamError, never anything else; a
+   * withdrawn call rejects at once with kind 'cancelled'.
+   */
+  call<T = unknown>(method: string, params: readonly unknown[], signal?: AbortSignal): Promise<RpcCallResult<T>> {
     if (this.closed) return Promise.reject(new UpstreamError('unavailable', this.name, 'client closed'));
+    if (signal?.aborted === true) return Promise.reject(this.cancelled());
     return new Promise<RpcCallResult<T>>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, method, params, resolve: resolve as Pending['resolve'], reject });
+      let pending: Pending;
+      if (signal === undefined) {
+        pending = { id: this.nextId++, method, params, resolve: resolve as Pending['resolve'], reject, done: false, batch: undefined };
+      } else {
+        const onAbort = () => this.withdraw(pending);
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending = {
+          id: this.nextId++,
+          method,
+          params,
+          resolve: (value) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(value as RpcCallResult<T>);
+          },
+          reject: (error) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error);
+          },
+          done: false,
+          batch: undefined,
+        };
+      }
+      this.queue.push(pending);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => this.flush());
@@ -70,9 +110,28 @@ export class RpcClient {
     });
   }
 
+  private cancelled(): UpstreamError {
+    return new UpstreamError('cancelled', this.name, 'call withdrawn');
+  }
+
+  private withdraw(p: Pending): void {
+    if (p.done) return;
+    p.done = true;
+    p.reject(this.cancelled());
+    const batch = p.batch;
+    if (batch !== undefined && --batch.live === 0) batch.controller.abort();
+  }
+
+  private settle(p: Pending, error: unknown, value?: RpcCallResult): void {
+    if (p.done) return;
+    p.done = true;
+    if (error === undefined) p.resolve(value!);
+    else p.reject(error);
+  }
+
   private flush(): void {
     this.flushScheduled = false;
-    const queue = this.queue;
+    const queue = this.queue.filter((p) => !p.done);
     this.queue = [];
     for (let i = 0; i < queue.length; i += this.maxBatch) {
       void this.send(queue.slice(i, i + this.maxBatch));
@@ -80,14 +139,16 @@ export class RpcClient {
   }
 
   private async send(batch: Pending[]): Promise<void> {
+    const state: Batch = { controller: new AbortController(), live: batch.length };
+    for (const p of batch) p.batch = state;
     const single = batch.length === 1;
     const payload = batch.map((p) => ({ jsonrpc: '2.0', id: p.id, method: p.method, params: p.params }));
     const started = performance.now();
     let parsed: unknown;
     try {
-      parsed = await this.post(JSON.stringify(single ? payload[0] : payload));
+      parsed = await this.post(JSON.stringify(single ? payload[0] : payload), state.controller.signal);
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      for (const p of batch) this.settle(p, error);
       return;
     }
     const latencyMs = performance.now() - started;
@@ -95,7 +156,7 @@ export class RpcClient {
     if (!Array.isArray(replies)) {
       // A batch answered with one error object (often a rate limit) applies to every call in it.
       const error = this.replyError(parsed) ?? new UpstreamError('bad-response', this.name, 'batch answered with a non-array');
-      for (const p of batch) p.reject(error);
+      for (const p of batch) this.settle(p, error);
       return;
     }
     const byId = new Map<unknown, unknown>();
@@ -104,14 +165,15 @@ export class RpcClient {
     }
     for (const p of batch) {
       const reply = byId.get(p.id) as { result?: unknown; error?: unknown } | undefined;
+      if (p.done) continue;
       if (reply === undefined) {
-        p.reject(new UpstreamError('bad-response', this.name, `no reply for ${p.method}`));
+        this.settle(p, new UpstreamError('bad-response', this.name, `no reply for ${p.method}`));
       } else if (reply.error !== undefined && reply.error !== null) {
-        p.reject(this.replyError(reply) ?? new UpstreamError('bad-response', this.name, 'malformed error'));
+        this.settle(p, this.replyError(reply) ?? new UpstreamError('bad-response', this.name, 'malformed error'));
       } else if (!('result' in reply)) {
-        p.reject(new UpstreamError('bad-response', this.name, `reply for ${p.method} has no result`));
+        this.settle(p, new UpstreamError('bad-response', this.name, `reply for ${p.method} has no result`));
       } else {
-        p.resolve({ result: reply.result, latencyMs });
+        this.settle(p, undefined, { result: reply.result, latencyMs });
       }
     }
   }
@@ -122,9 +184,15 @@ export class RpcClient {
     return classifyRpcError(this.name, error as { code?: unknown; message?: unknown; data?: unknown });
   }
 
-  private async post(body: string): Promise<unknown> {
+  private async post(body: string, withdrawn: AbortSignal): Promise<unknown> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeoutMs);
+    const onWithdrawn = () => controller.abort();
+    withdrawn.addEventListener('abort', onWithdrawn, { once: true });
     try {
       const res = await this.pool.request({
         path: this.path,
@@ -148,9 +216,11 @@ export class RpcClient {
       if (parsed === undefined) throw new UpstreamError('bad-response', this.name, 'invalid JSON in reply');
       return parsed;
     } catch (error) {
-      throw this.classify(error, controller.signal.aborted);
+      if (withdrawn.aborted && !timedOut) throw this.cancelled();
+      throw this.classify(error, timedOut);
     } finally {
       clearTimeout(timer);
+      withdrawn.removeEventListener('abort', onWithdrawn);
     }
   }
 

@@ -14,7 +14,9 @@ export type UpstreamErrorKind =
   | 'block-not-found'
   | 'wrong-chain'
   | 'lagging'
-  | 'unavailable';
+  | 'unavailable'
+  /** The caller withdrew the call (a hedge won, or the request deadline passed). */
+  | 'cancelled';
 
 export class UpstreamError extends Error {
   readonly kind: UpstreamErrorKind;
@@ -33,7 +35,7 @@ export class UpstreamError extends Error {
 
   /** Another provider may well answer: move on. Invalid requests fail the same everywhere. */
   get retryable(): boolean {
-    return this.kind !== 'invalid-request';
+    return this.kind !== 'invalid-request' && this.kind !== 'cancelled';
   }
 }
 
@@ -49,7 +51,14 @@ export function classifyRpcError(
     const seconds = typeof data?.backoff_seconds === 'number' ? data.backoff_seconds : undefined;
     return new UpstreamError('rate-limited', provider, `rate limited: ${message}`, seconds === undefined ? undefined : seconds * 1000);
   }
-  if (/(header|block)s? (not found|unknown)|unknown block|missing trie node|block not available/i.test(message)) {
+  // geth: "header not found"; erigon: "block not found"; nethermind and anvil: -32001 "Resource not
+  // found"; anvil by number: "BlockOutOfRangeError". All mean "not this node, not this block (yet)".
+  if (
+    code === -32001 ||
+    /(header|block)s? (for .* )?(not found|unknown)|unknown block|missing trie node|block not available|resource not found|could not be found|out ?of ?range/i.test(
+      message,
+    )
+  ) {
     return new UpstreamError('block-not-found', provider, message);
   }
   if (code === -32602 || code === -32600) {

@@ -3,6 +3,19 @@
  * answers; the service only ever sees a head and balances read at that head.
  */
 import type { Head } from '../chain/head.js';
+import type { UpstreamErrorKind } from '../chain/upstream-error.js';
+
+export type { UpstreamErrorKind };
+
+/**
+ * How one upstream call ended: 'ok', the kind of failure, or 'hedge' for a call withdrawn because
+ * another provider answered the same read first. Every call the router makes is reported exactly
+ * once, so the counts add up to the upstream traffic.
+ */
+export type CallOutcome = 'ok' | UpstreamErrorKind | 'hedge';
+
+/** Observer for upstream calls (metrics): provider name (never a URL), JSON-RPC method, outcome. */
+export type CallObserver = (provider: string, method: string, outcome: CallOutcome, latencyMs: number) => void;
 
 export interface BalanceRead {
   readonly wei: bigint;
@@ -18,13 +31,24 @@ export interface ProviderSnapshot {
   readonly name: string;
   readonly url: string;
   readonly chainId: number | undefined;
+  /** The provider's own latest block number (hex). */
   readonly head: string | undefined;
+  /** Blocks behind the newest head among usable providers. */
   readonly lag: number | undefined;
+  /** Health score in [0, 1], higher is better (see router/scoring.ts). */
   readonly score: number;
   readonly state: ProviderState;
+  /** EWMA latency of answered calls. */
   readonly latencyMs: number | undefined;
+  /** p95 of the last answered calls; the hedge delay derives from it. */
+  readonly p95Ms?: number | undefined;
+  /** Calls and errors since start. */
   readonly requests: number;
   readonly errors: number;
+  /** Outcomes over the last 30 s. */
+  readonly recent?: { readonly ok: number; readonly errors: number; readonly rateLimited: number };
+  /** For 'open' and 'cooling': milliseconds until the provider is tried again. */
+  readonly retryInMs?: number | undefined;
   readonly lastError: string | undefined;
 }
 

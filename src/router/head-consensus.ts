@@ -1,0 +1,59 @@
+/**
+ * The service head from the providers' own heads. Pure.
+ *
+ * Only providers that may serve reads count (right chain, breaker closed, not cooling) and only
+ * with a head seen within `freshMs`. The newest of those heads sets the bar; a provider more than
+ * `maxLag` blocks under it is lagging and left out. The service head is the oldest head among the
+ * rest: the newest block every usable provider can serve, so any of them can answer a read pinned
+ * to it and failover has the whole set to work with. At that number, the hash most providers report
+ * wins (ties: the first in the order given, which the router passes best first).
+ */
+import type { Head } from '../chain/head.js';
+
+export interface HeadView {
+  readonly head: Head | undefined;
+  readonly seenAt: number;
+  readonly eligible: boolean;
+}
+
+export interface Consensus {
+  /** Highest block number among fresh eligible providers. */
+  readonly newest: bigint | undefined;
+  readonly head: Head | undefined;
+}
+
+export function consensusHead(views: readonly HeadView[], now: number, maxLag: number, freshMs: number): Consensus {
+  let newest: bigint | undefined;
+  for (const v of views) {
+    if (!usable(v, now, freshMs)) continue;
+    if (newest === undefined || v.head!.number > newest) newest = v.head!.number;
+  }
+  if (newest === undefined) return { newest, head: undefined };
+  const floor = newest - BigInt(maxLag);
+  let oldest: bigint | undefined;
+  for (const v of views) {
+    if (!usable(v, now, freshMs) || v.head!.number < floor) continue;
+    if (oldest === undefined || v.head!.number < oldest) oldest = v.head!.number;
+  }
+  const votes = new Map<string, { head: Head; n: number }>();
+  for (const v of views) {
+    if (!usable(v, now, freshMs) || v.head!.number !== oldest) continue;
+    const entry = votes.get(v.head!.hash);
+    if (entry === undefined) votes.set(v.head!.hash, { head: v.head!, n: 1 });
+    else entry.n++;
+  }
+  let best: { head: Head; n: number } | undefined;
+  for (const entry of votes.values()) if (best === undefined || entry.n > best.n) best = entry;
+  return { newest, head: best?.head };
+}
+
+/** Blocks behind `newest`; undefined when either is unknown. */
+export function lagOf(head: Head | undefined, newest: bigint | undefined): number | undefined {
+  if (head === undefined || newest === undefined) return undefined;
+  const lag = newest - head.number;
+  return lag <= 0n ? 0 : Number(lag);
+}
+
+function usable(v: HeadView, now: number, freshMs: number): boolean {
+  return v.eligible && v.head !== undefined && now - v.seenAt <= freshMs;
+}
