@@ -32,9 +32,9 @@ function stopper(child: ChildProcess, gracefully?: () => void): () => Promise<vo
 }
 
 /** Starts src/app.ts in a child (see service-process.ts) with the given environment. */
-export function startService(name: string, env: Record<string, string>): Promise<ServiceInstance> {
+export function startService(name: string, env: Record<string, string>, execArgv: readonly string[] = []): Promise<ServiceInstance> {
   const child = fork(join(here, 'service-process.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...execArgv],
     env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -73,3 +73,44 @@ describe('BalanceCache', () => {
     assert.equal(cache.size, 0);
   });
 });
+
+describe('BalanceCache bound', () => {
+  it('keeps recency exact through many hits and evictions', () => {
+    const cache = new BalanceCache(60, 3, () => 0);
+    for (const k of ['a', 'b', 'c']) cache.set(k, head(1), Buffer.from(k));
+    cache.get('a', head(1));
+    cache.get('b', head(1));
+    cache.set('d', head(1), Buffer.from('d'));
+    cache.get('a', head(1));
+    cache.set('e', head(1), Buffer.from('e'));
+    assert.deepEqual(['a', 'b', 'c', 'd', 'e'].map((k) => cache.get(k, head(1))?.toString()), ['a', undefined, undefined, 'd', 'e']);
+    assert.equal(cache.size, 3);
+    assert.equal(cache.stats.evictions, 2);
+  });
+
+  it('replaces an entry stored again and drops one that expired', () => {
+    let now = 0;
+    const cache = new BalanceCache(1, 2, () => now);
+    cache.set('a', head(1), Buffer.from('1'));
+    cache.set('a', head(1), Buffer.from('2'));
+    assert.equal(cache.size, 1);
+    assert.equal(cache.get('a', head(1))?.toString(), '2');
+    now = 1000;
+    assert.equal(cache.get('a', head(1)), undefined);
+    assert.equal(cache.size, 0);
+    cache.set('b', head(1), Buffer.from('b'));
+    cache.set('c', head(1), Buffer.from('c'));
+    cache.set('d', head(1), Buffer.from('d'));
+    assert.equal(cache.size, 2);
+    assert.equal(cache.get('b', head(1)), undefined);
+  });
+
+  it('stays at its bound under 200k distinct stores', () => {
+    const cache = new BalanceCache(60, 100_000, () => 0);
+    for (let i = 0; i < 200_000; i++) cache.set(`k${i}`, head(1), Buffer.alloc(0));
+    assert.equal(cache.size, 100_000);
+    assert.equal(cache.stats.evictions, 100_000);
+    assert.equal(cache.get('k99999', head(1)), undefined);
+    assert.notEqual(cache.get('k100000', head(1)), undefined);
+  });
+});

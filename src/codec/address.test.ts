@@ -74,3 +74,16 @@ describe('AddressMemo', () => {
     assert.equal(memo.get('0x' + 'z'.repeat(40)), undefined);
   });
 });
+
+describe('AddressMemo bound', () => {
+  it('forgets the oldest first and stays at its bound', () => {
+    const memo = new AddressMemo('lenient', 1000);
+    const inputs = Array.from({ length: 2500 }, (_, i) => `0x${i.toString(16).padStart(40, '0')}`);
+    for (const input of inputs) memo.check(input);
+    assert.equal(memo.size, 1000);
+    assert.equal(memo.get(inputs[1499]!), undefined);
+    assert.equal(memo.get(inputs[1500]!)?.ok, true);
+    memo.remember(inputs[2499]!, memo.get(inputs[2499]!)!);
+    assert.equal(memo.size, 1000);
+  });
+});
