@@ -22,8 +22,15 @@ export interface Consensus {
   readonly head: Head | undefined;
 }
 
-export function consensusHead(views: readonly HeadView[], now: number, maxLag: number, freshMs: number): Consensus {
-  let newest: bigint | undefined;
+export function consensusHead(
+  views: readonly HeadView[],
+  now: number,
+  maxLag: number,
+  freshMs: number,
+  /** The newest head already served: lag counts from it too, so when every current provider fails a far-behind one does not become "the newest". */
+  served?: bigint,
+): Consensus {
+  let newest: bigint | undefined = served;
   for (const v of views) {
     if (!usable(v, now, freshMs)) continue;
     if (newest === undefined || v.head!.number > newest) newest = v.head!.number;

@@ -19,29 +19,32 @@ export function hedgeDelayMs(p95Ms: number | undefined): number {
 }
 
 export class HedgeBudget {
-  private tokens: number;
+  // Whole credits, not fractional tokens: ten additions of 0.1 do not make 1 in floating point.
+  private credits: number;
+  private readonly cost: number;
+  private readonly max: number;
 
-  constructor(
-    private readonly ratio = HEDGE_RATIO,
-    private readonly burst = HEDGE_BURST,
-  ) {
-    this.tokens = burst;
+  constructor(ratio = HEDGE_RATIO, burst = HEDGE_BURST) {
+    this.cost = Math.max(1, Math.round(1 / ratio));
+    this.max = burst * this.cost;
+    this.credits = this.max;
   }
 
   /** A primary read went out: earn a fraction of a hedge. */
   earn(): void {
-    this.tokens = Math.min(this.burst, this.tokens + this.ratio);
+    if (this.credits < this.max) this.credits++;
   }
 
   /** Spends one hedge if the budget allows it. */
   trySpend(): boolean {
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.credits < this.cost) return false;
+    this.credits -= this.cost;
     return true;
   }
 
+  /** Hedges available now. */
   get available(): number {
-    return this.tokens;
+    return this.credits / this.cost;
   }
 }
 

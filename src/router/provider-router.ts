@@ -253,7 +253,7 @@ export class ProviderRouter implements Upstream {
       seenAt: p.headSeenAt,
       eligible: p.chainId !== undefined && p.chainId === this.chainId && p.breaker.state(now) === 'closed' && now >= p.coolUntil,
     }));
-    const consensus = consensusHead(views, now, this.config.maxHeadLagBlocks, this.freshMs);
+    const consensus = consensusHead(views, now, this.config.maxHeadLagBlocks, this.freshMs, this.tracker.last()?.head.number);
     this.newest = consensus.newest;
     for (const p of this.providers) this.report(p, now);
     if (consensus.head === undefined) throw this.unavailable('no provider on the expected chain has a recent head', new Map());

@@ -40,7 +40,7 @@ export interface AnvilCluster {
   readonly synced: readonly AnvilNode[];
   readonly lagging: AnvilNode | undefined;
   readonly foreign: AnvilNode | undefined;
-  /** Latest block number of the synced nodes. */
+  /** Latest block number mined on every synced node. */
   number(): bigint;
   /** Expected balance of `address` at block `number` (0 for addresses never funded). */
   balanceAt(address: string, number: bigint): bigint;
@@ -90,6 +90,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<AnvilC
     const next = number + 1n;
     const firstNonce = nonce;
     const amounts = WATCHED.map((_, i) => next * 1000n + BigInt(i));
+    // Known before any node mines it: a reader may see the block on one node before the rest.
+    const balances = new Map(history.get(number)!);
+    WATCHED.forEach((address, i) => {
+      const key = address.toLowerCase();
+      balances.set(key, (balances.get(key) ?? 0n) + amounts[i]!);
+    });
+    history.set(next, balances);
     await Promise.all(
       targets.map(async (node) => {
         // Same signed transactions (same sender, nonce, fees) in the same order on every node.
@@ -110,13 +117,6 @@ export async function startCluster(options: ClusterOptions = {}): Promise<AnvilC
         await node.rpc('anvil_mine', ['0x1']);
       }),
     );
-    const previous = history.get(number)!;
-    const balances = new Map(previous);
-    WATCHED.forEach((address, i) => {
-      const key = address.toLowerCase();
-      balances.set(key, (balances.get(key) ?? 0n) + amounts[i]!);
-    });
-    history.set(next, balances);
     nonce += WATCHED.length;
     number = next;
   };
@@ -134,8 +134,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<AnvilC
     number: () => number,
     balanceAt: (address, at) => {
       let block = at;
-      // Blocks beyond what we mined do not exist; below 1 nothing was funded.
-      if (block > number) throw new Error(`block ${at} was never mined (latest ${number})`);
+      // Blocks beyond what we mined (or are mining) do not exist; below 1 nothing was funded.
+      if (!history.has(block) && block > number) throw new Error(`block ${at} was never mined (latest ${number})`);
       while (block >= 1n) {
         const balances = history.get(block);
         if (balances !== undefined) return balances.get(address.toLowerCase()) ?? 0n;

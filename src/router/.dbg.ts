@@ -1,0 +1,10 @@
+import { drive, startRouterFixture } from './router-fixture.js';
+const fx = await startRouterFixture({ synced: 3, laggingBy: 5, foreignChainId: 999 });
+await drive(fx.app, fx.cluster, { requests: 100, concurrency: 8, missShare: 1 });
+const show = async () => console.log((await fx.providers()).map((p) => `${p.name} ${p.state} s=${p.score} lat=${p.latencyMs} req=${p.requests} err=${p.errors} ${p.lastError} reads=${fx.proxies[p.name]!.calls.get('eth_getBalance')}`).join('\n'));
+await show();
+fx.proxies.a!.set({ kind: 'reset' });
+const r = await drive(fx.app, fx.cluster, { requests: 100, concurrency: 8, missShare: 1 });
+console.log(r.statuses);
+await show();
+await fx.close();

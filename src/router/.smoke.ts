@@ -1,0 +1,20 @@
+import { startCluster, WATCHED } from '../testing/anvil-cluster.js';
+import { startFaultProxy } from '../testing/fault-proxy.js';
+import { startTestApp } from '../testing/start-app.js';
+const c = await startCluster({ synced: 3, laggingBy: 5, foreignChainId: 999 });
+const nodes = [...c.synced, c.lagging!, c.foreign!];
+const proxies = await Promise.all(nodes.map((n) => startFaultProxy(n.url)));
+const names = ['a', 'b', 'c', 'lag', 'other'];
+const app = await startTestApp({ RPC_URLS: proxies.map((p, i) => `${names[i]}=${p.url}/v3/0123456789abcdef0123?key=supersecret`).join(','), EXPECTED_CHAIN_ID: '31337', LOG_LEVEL: 'info' });
+console.log(JSON.stringify((await app.get('/providers')).body, null, 1));
+const r = await app.get(`/address/balance/${WATCHED[1]}`);
+console.log(r.status, r.body, c.balanceAt(WATCHED[1]!, BigInt(r.body.headBlockNumber)));
+proxies[0]!.set({ kind: 'status', status: 500 });
+for (let i = 0; i < 5; i++) { await c.mine(); await new Promise((r) => setTimeout(r, 1100)); const r = await app.get(`/address/balance/${WATCHED[1]}`); console.log(r.status, r.body.headBlockNumber, r.body.balanceWei, r.body.balanceWei === String(c.balanceAt(WATCHED[1]!, BigInt(r.body.headBlockNumber)))); }
+console.log(JSON.stringify((await app.get('/providers')).body.providers.map((p: any) => [p.name, p.state, p.score, p.lag, p.lastError])));
+for (const p of proxies) p.set({ kind: 'hang' });
+await new Promise((r) => setTimeout(r, 1100));
+const t = performance.now();
+const r2 = await app.get(`/address/balance/${WATCHED[2]}`);
+console.log(r2.status, Math.round(performance.now() - t), JSON.stringify(r2.body));
+await app.shutdown(); await Promise.all(proxies.map((p) => p.close())); await c.stop();
