@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { renderRows, type BenchRow } from './bench-table.js';
 import { runCacheBench } from './cache.bench.js';
 import { runCodecBench } from './codec.bench.js';
+import { runScoringBench } from './scoring.bench.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,6 +27,7 @@ const codec = await runCodecBench({ time, workers: Number(values.workers), burst
 results.codecItems = codec.items;
 results.codecBursts = codec.bursts;
 results.cache = await runCacheBench({ time, entries: values.quick === true ? 1000 : 100_000 });
+results.scoring = await runScoringBench({ time, providers: 4 });
 
 for (const rows of Object.values(results)) process.stdout.write(`${renderRows(rows)}\n\n`);
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');

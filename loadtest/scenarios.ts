@@ -1,0 +1,170 @@
+/**
+ * The load scenarios, once: k6 scripts turn them into k6 options (lib/k6.ts) and the local Node
+ * harness (local/run.ts) runs the same definitions where there is no k6 binary. Runtime-neutral:
+ * no k6 and no Node imports here.
+ */
+
+export interface Stage {
+  /** k6 duration string: "30s", "2m", "1h". */
+  readonly duration: string;
+  readonly target: number;
+}
+
+export type Executor =
+  | { readonly executor: 'constant-vus'; readonly vus: number; readonly duration: string }
+  | { readonly executor: 'ramping-vus'; readonly startVUs: number; readonly stages: readonly Stage[] }
+  | {
+      readonly executor: 'constant-arrival-rate';
+      /** Requests per second. */
+      readonly rate: number;
+      readonly duration: string;
+      readonly preAllocatedVUs: number;
+      readonly maxVUs: number;
+    }
+  | {
+      readonly executor: 'ramping-arrival-rate';
+      readonly startRate: number;
+      readonly stages: readonly Stage[];
+      readonly preAllocatedVUs: number;
+      readonly maxVUs: number;
+    };
+
+export interface Scenario {
+  readonly name: ScenarioName;
+  readonly description: string;
+  readonly executor: Executor;
+  /** Share of requests for the hot (cached) address; the rest ask for addresses never seen before. */
+  readonly hotFraction: number;
+  /** k6 threshold expressions on the built-in metrics. */
+  readonly thresholds: {
+    readonly http_req_duration: readonly string[];
+    readonly http_req_failed: readonly string[];
+  };
+}
+
+export type ScenarioName = 'smoke' | 'hot-address' | 'cold-addresses' | 'mixed' | 'spike' | 'soak';
+
+/** The seed example's address (checksummed), funded on the local devnet. */
+export const HOT_ADDRESS = '0xc94770007dda54cF92009BFF0dE90c06F603a09f';
+
+/** Error rate under 0.1% everywhere: a failed balance read is an outage for the caller. */
+const ERRORS = ['rate<0.001'] as const;
+
+export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
+  smoke: {
+    name: 'smoke',
+    description: 'two users, half hot and half cold: the deploy works end to end',
+    executor: { executor: 'constant-vus', vus: 2, duration: '30s' },
+    hotFraction: 0.5,
+    thresholds: { http_req_duration: ['p(95)<100', 'p(99)<250'], http_req_failed: ERRORS },
+  },
+  'hot-address': {
+    name: 'hot-address',
+    description: 'one address, every answer from the cache: the hot path',
+    executor: { executor: 'constant-arrival-rate', rate: 2000, duration: '2m', preAllocatedVUs: 50, maxVUs: 200 },
+    hotFraction: 1,
+    thresholds: { http_req_duration: ['p(95)<10', 'p(99)<25'], http_req_failed: ERRORS },
+  },
+  'cold-addresses': {
+    name: 'cold-addresses',
+    description: 'every request a new address: one upstream read per request, batched per turn',
+    executor: { executor: 'constant-arrival-rate', rate: 300, duration: '2m', preAllocatedVUs: 50, maxVUs: 300 },
+    hotFraction: 0,
+    thresholds: { http_req_duration: ['p(95)<150', 'p(99)<300'], http_req_failed: ERRORS },
+  },
+  mixed: {
+    name: 'mixed',
+    description: '90% hot, 10% cold, ramping to 1000 requests per second',
+    executor: {
+      executor: 'ramping-arrival-rate',
+      startRate: 50,
+      stages: [
+        { duration: '30s', target: 1000 },
+        { duration: '2m', target: 1000 },
+        { duration: '15s', target: 0 },
+      ],
+      preAllocatedVUs: 50,
+      maxVUs: 300,
+    },
+    hotFraction: 0.9,
+    thresholds: { http_req_duration: ['p(95)<50', 'p(99)<150'], http_req_failed: ERRORS },
+  },
+  spike: {
+    name: 'spike',
+    description: 'from 100 to 5000 requests per second in ten seconds, held, then back',
+    executor: {
+      executor: 'ramping-arrival-rate',
+      startRate: 100,
+      stages: [
+        { duration: '10s', target: 100 },
+        { duration: '10s', target: 5000 },
+        { duration: '30s', target: 5000 },
+        { duration: '10s', target: 100 },
+        { duration: '20s', target: 100 },
+      ],
+      preAllocatedVUs: 200,
+      maxVUs: 1000,
+    },
+    hotFraction: 0.9,
+    thresholds: { http_req_duration: ['p(95)<150', 'p(99)<500'], http_req_failed: ERRORS },
+  },
+  soak: {
+    name: 'soak',
+    description: 'steady mixed traffic for half an hour: leaks, cache bound, connection reuse',
+    executor: { executor: 'constant-arrival-rate', rate: 500, duration: '30m', preAllocatedVUs: 50, maxVUs: 300 },
+    hotFraction: 0.8,
+    thresholds: { http_req_duration: ['p(95)<50', 'p(99)<150'], http_req_failed: ERRORS },
+  },
+};
+
+/** "1h2m3.5s" -> seconds. */
+export function durationSeconds(duration: string): number {
+  const parts = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+(?:\.\d+)?)ms)?$/.exec(duration);
+  if (parts === null || duration === '') throw new Error(`not a k6 duration: "${duration}"`);
+  const [, h, m, s, ms] = parts;
+  return Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0) + Number(ms ?? 0) / 1000;
+}
+
+/**
+ * An address nobody asked for before, valid in strict EIP-55 mode without a keccak on the client:
+ * all digits, so it has no letters whose case a checksum could fix (the server still hashes it).
+ */
+export function coldAddress(run: number, vu: number, iteration: number): string {
+  const digits = `${run % 1e10}`.padStart(10, '0') + `${vu % 1e6}`.padStart(6, '0') + `${iteration}`.padStart(24, '0');
+  return `0x${digits.slice(-40)}`;
+}
+
+/** The path one iteration asks for; `draw` in [0, 1) decides hot or cold. */
+export function requestPath(scenario: Scenario, run: number, vu: number, iteration: number, draw: number): { path: string; kind: 'hot' | 'cold' } {
+  return draw < scenario.hotFraction
+    ? { path: `/address/balance/${HOT_ADDRESS}`, kind: 'hot' }
+    : { path: `/address/balance/${coldAddress(run, vu, iteration)}`, kind: 'cold' };
+}
+
+export interface ThresholdRule {
+  readonly source: string;
+  readonly stat: 'avg' | 'min' | 'max' | 'med' | 'rate' | `p${number}`;
+  readonly op: '<' | '<=' | '>' | '>=';
+  readonly value: number;
+}
+
+/** Parses the k6 threshold expressions used here: "p(95)<10", "rate<0.001", "avg<=5". */
+export function parseThreshold(source: string): ThresholdRule {
+  const match = /^\s*(avg|min|max|med|rate|p\((\d+(?:\.\d+)?)\))\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*$/.exec(source);
+  if (match === null) throw new Error(`unsupported threshold "${source}"`);
+  const stat = match[2] === undefined ? (match[1] as ThresholdRule['stat']) : (`p${match[2]}` as ThresholdRule['stat']);
+  return { source, stat, op: match[3] as ThresholdRule['op'], value: Number(match[4]) };
+}
+
+export function thresholdHolds(rule: ThresholdRule, observed: number): boolean {
+  switch (rule.op) {
+    case '<':
+      return observed < rule.value;
+    case '<=':
+      return observed <= rule.value;
+    case '>':
+      return observed > rule.value;
+    case '>=':
+      return observed >= rule.value;
+  }
+}
