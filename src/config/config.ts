@@ -29,6 +29,8 @@ export interface Config {
   readonly requestDeadlineMs: number;
   readonly maxHeadLagBlocks: number;
   readonly headMaxAgeMs: number;
+  /** How often each provider's eth_chainId is checked again (riding along with a head poll). */
+  readonly chainCheckIntervalMs: number;
   readonly addressChecksum: ChecksumMode;
   readonly logLevel: LevelWithSilent;
   readonly workers: number;
@@ -63,6 +65,7 @@ export const DEFAULTS = {
   REQUEST_DEADLINE_MS: 3000,
   MAX_HEAD_LAG_BLOCKS: 3,
   HEAD_MAX_AGE_MS: 1000,
+  CHAIN_CHECK_INTERVAL_MS: 60_000,
   ADDRESS_CHECKSUM: 'strict',
   LOG_LEVEL: 'info',
   WORKERS: 0,
@@ -246,6 +249,11 @@ export function loadConfig(env: Env): Config {
       integer: true,
       min: 0,
       what: 'a non-negative integer (milliseconds)',
+    })!,
+    chainCheckIntervalMs: number(env, 'CHAIN_CHECK_INTERVAL_MS', DEFAULTS.CHAIN_CHECK_INTERVAL_MS, {
+      integer: true,
+      min: 100,
+      what: 'an integer of at least 100 (milliseconds)',
     })!,
     addressChecksum: oneOf(env, 'ADDRESS_CHECKSUM', ['strict', 'lenient'], DEFAULTS.ADDRESS_CHECKSUM),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, DEFAULTS.LOG_LEVEL),

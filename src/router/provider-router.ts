@@ -1,7 +1,7 @@
 /**
  * Health-scored multi-provider reads: the Upstream the service uses.
  *
- * - Chain: eth_chainId at start and every chainCheckIntervalMs after (riding along with a head
+ * - Chain: eth_chainId at start and every CHAIN_CHECK_INTERVAL_MS after (riding along with a head
  *   poll, so an idle service polls nothing). A provider on another chain is never read from.
  * - Head: while requests flow, each usable provider is asked for its latest block (one call each,
  *   batched with whatever reads go out in the same turn); the service head is the newest block every
@@ -29,11 +29,9 @@ export interface ProviderRouterOptions {
   /** Monotonic milliseconds (tests drive it). */
   readonly clock?: () => number;
   readonly random?: () => number;
-  /** How often a provider's chain id is checked again (default 60 s). */
+  /** How often a provider's chain id is checked again (default: config.chainCheckIntervalMs). */
   readonly chainCheckIntervalMs?: number;
 }
-
-export const CHAIN_CHECK_INTERVAL_MS = 60_000;
 /** A provider's head older than this (or 3 head lifetimes) no longer counts. */
 const HEAD_FRESH_FLOOR_MS = 3000;
 
@@ -65,7 +63,7 @@ export class ProviderRouter implements Upstream {
     this.clock = options.clock ?? performance.now.bind(performance);
     this.random = options.random ?? Math.random;
     this.onCall = options.onCall;
-    this.chainCheckMs = options.chainCheckIntervalMs ?? CHAIN_CHECK_INTERVAL_MS;
+    this.chainCheckMs = options.chainCheckIntervalMs ?? config.chainCheckIntervalMs;
     this.freshMs = Math.max(HEAD_FRESH_FLOOR_MS, 3 * config.headMaxAgeMs);
     this.chainId = config.expectedChainId;
     this.providers = config.providers.map((p) => new ProviderHandle(p, config.upstreamTimeoutMs));
