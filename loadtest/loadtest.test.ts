@@ -1,22 +1,29 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestApp } from '../src/testing/start-app.ts';
-import { levelAt, runScenario, totalSeconds } from './local/run.ts';
+import { levelAt, runScenario, startLocalService, totalSeconds } from './local/run.ts';
 import { coldAddress, durationSeconds, parseThreshold, requestPath, SCENARIOS, thresholdHolds } from './scenarios.ts';
 
-const tsc = (project: string) => spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], { encoding: 'utf8' });
+// Both projects compile in parallel from the start; the tests below await their outcome.
+const tsc = (project: string) =>
+  new Promise<{ code: number; output: string }>((resolve) => {
+    execFile(process.execPath, ['node_modules/typescript/bin/tsc', '-p', project], (error, stdout, stderr) =>
+      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, output: stdout + stderr }),
+    );
+  });
+const k6Check = tsc('loadtest/tsconfig.json');
+const nodeCheck = tsc('loadtest/tsconfig.node.json');
 
 describe('k6 scripts', () => {
-  it('type-check against @types/k6', () => {
-    const result = tsc('loadtest/tsconfig.json');
-    assert.equal(result.status, 0, result.stdout + result.stderr);
+  it('type-check against @types/k6', async () => {
+    const result = await k6Check;
+    assert.equal(result.code, 0, result.output);
   });
 
-  it('and the local harness type-checks against Node', () => {
-    const result = tsc('loadtest/tsconfig.node.json');
-    assert.equal(result.status, 0, result.stdout + result.stderr);
+  it('and the local harness type-checks against Node', async () => {
+    const result = await nodeCheck;
+    assert.equal(result.code, 0, result.output);
   });
 
   it('exist for every scenario, each with its own script', () => {
@@ -68,9 +75,9 @@ describe('scenarios', () => {
 });
 
 describe('local harness', () => {
-  let app: TestApp;
+  let app: Awaited<ReturnType<typeof startLocalService>>;
   before(async () => {
-    app = await startTestApp({});
+    app = await startLocalService();
   });
   after(() => app.shutdown());
 

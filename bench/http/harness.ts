@@ -13,8 +13,11 @@ import { parseArgs } from 'node:util';
 import { seedDevnet, SEED_ADDRESS, startAnvil } from '../../src/chain/local-devnet.js';
 import { detectTool, probeLatency, rpcBody, runLoad, type LoadMode, type LoadResult } from './load.js';
 import { freePort, peerPython, startCeiling, startPeer, startService, type Running, type ServiceInstance } from './processes.js';
-import { freshAddress, median, ratio } from './stats.js';
-import { renderTable, summarize, type RoundResult } from './report.js';
+import { freshAddress, median } from './stats.js';
+import { renderTable, summarize, type MemoryResult, type RoundResult } from './report.js';
+
+/** V8 old-space cap for the second memory phase (node --max-old-space-size). */
+const HEAP_CAP_MB = 128;
 
 const { values: flags } = parseArgs({
   options: {
@@ -134,34 +137,42 @@ try {
   }
 
   // Memory: fresh misses until well past the cache bound, then RSS and cache size from the process.
-  let memory: { peakRssMb: number; rssMb: number; cacheSize: number; bound: number; evictions: number; misses: number } | undefined;
+  // Twice: with Node's default heap sizing, and with the old space capped (how the image runs it).
+  let memory: MemoryResult | undefined;
+  let memoryCapped: MemoryResult | undefined;
   if (flags['no-memory'] !== true && !quick) {
     const bound = 100_000;
     const rate = median(results.map((r) => r.serviceMiss.rps));
-    const before = await service.report();
-    const needed = Math.max(0, bound * 1.3 - before.cacheStats.misses);
-    const seconds = Math.min(60, Math.max(5, Math.ceil(needed / Math.max(rate, 1))));
-    log(`memory: ${seconds} s of fresh misses past CACHE_MAX_ENTRIES=${bound}`);
-    await runLoad(tool, { origin: origin(service), mode: freshGet(), connections, durationSec: seconds });
-    const after = await service.report();
-    memory = {
-      peakRssMb: after.peakRssMb,
-      rssMb: after.rssMb,
-      cacheSize: after.cacheSize,
-      bound,
-      evictions: after.cacheStats.evictions,
-      misses: after.cacheStats.misses,
+    const fill = async (target: ServiceInstance): Promise<MemoryResult> => {
+      const before = await target.report();
+      const needed = Math.max(0, bound * 1.3 - before.cacheStats.misses);
+      const seconds = Math.min(60, Math.max(5, Math.ceil(needed / Math.max(rate, 1))));
+      log(`memory (${target.name}): ${seconds} s of fresh misses past CACHE_MAX_ENTRIES=${bound}`);
+      await runLoad(tool, { origin: origin(target), mode: freshGet(), connections, durationSec: seconds });
+      const after = await target.report();
+      return {
+        peakRssMb: after.peakRssMb,
+        rssMb: after.rssMb,
+        heapUsedMb: after.heapUsedMb,
+        cacheSize: after.cacheSize,
+        bound,
+        evictions: after.cacheStats.evictions,
+        misses: after.cacheStats.misses,
+      };
     };
+    memory = await fill(service);
+    const capped = await startService('service-heap-capped', { ...serviceEnv, WORKERS: '0' }, [`--max-old-space-size=${HEAP_CAP_MB}`]);
+    started.push(capped);
+    memoryCapped = { ...(await fill(capped)), heapCapMb: HEAP_CAP_MB };
   }
 
-  const summary = summarize(results, memory, { tool, rounds, durationSec: duration, connections, probeSamples, peerSkipped });
+  const summary = summarize(results, memory, memoryCapped, { tool, rounds, durationSec: duration, connections, probeSamples, peerSkipped });
   process.stdout.write(`${renderTable(summary)}\n`);
   const outDir = join(dirname(dirname(fileURLToPath(import.meta.url))), 'results');
   mkdirSync(outDir, { recursive: true });
   const file = flags.out ?? join(outDir, `http-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify({ summary, rounds: results }, null, 2)}\n`);
   log(`saved ${file}`);
-  void ratio;
 } finally {
   await cleanup();
 }

@@ -20,6 +20,9 @@ export interface RoundResult {
 export interface MemoryResult {
   readonly peakRssMb: number;
   readonly rssMb: number;
+  readonly heapUsedMb: number;
+  /** --max-old-space-size the process ran with; undefined: Node's default. */
+  readonly heapCapMb?: number;
   readonly cacheSize: number;
   readonly bound: number;
   readonly evictions: number;
@@ -40,6 +43,7 @@ export interface Summary {
   readonly rates: Row[];
   readonly ratios: Row[];
   readonly memory: MemoryResult | undefined;
+  readonly memoryCapped: MemoryResult | undefined;
   readonly met: boolean;
 }
 
@@ -53,7 +57,12 @@ export function passes(r: Row): boolean | undefined {
   return r.target.op === '>=' ? r.value >= r.target.bound : r.value <= r.target.bound;
 }
 
-export function summarize(rounds: readonly RoundResult[], memory: MemoryResult | undefined, settings: Record<string, unknown>): Summary {
+export function summarize(
+  rounds: readonly RoundResult[],
+  memory: MemoryResult | undefined,
+  memoryCapped: MemoryResult | undefined,
+  settings: Record<string, unknown>,
+): Summary {
   const rps = (pick: (r: RoundResult) => LoadResult | undefined) => rounds.map((r) => pick(r)?.rps);
   const rates: Row[] = [
     row('uws ceiling, fixed body', 'req/s', rps((r) => r.ceilingHit)),
@@ -78,15 +87,17 @@ export function summarize(rounds: readonly RoundResult[], memory: MemoryResult |
     row('miss: 2 processes / 1', 'x', rounds.map((r) => ratio(r.pairMiss.rps, r.serviceMiss.rps))),
     row('miss: WORKERS=2 / WORKERS=0', 'x', rounds.map((r) => ratio(r.pooledMiss.rps, r.serviceMiss.rps))),
   ];
-  if (memory !== undefined) {
-    ratios.push(row('peak RSS, cache at its bound', 'MB', [memory.peakRssMb], { op: '<=', bound: 250 }));
-    ratios.push(row('cache entries / CACHE_MAX_ENTRIES', 'x', [memory.cacheSize / memory.bound], { op: '<=', bound: 1 }));
+  for (const m of [memory, memoryCapped]) {
+    if (m === undefined) continue;
+    const how = m.heapCapMb === undefined ? 'default heap' : `--max-old-space-size=${m.heapCapMb}`;
+    ratios.push(row(`peak RSS, cache at its bound (${how})`, 'MB', [m.peakRssMb], { op: '<=', bound: 250 }));
+    ratios.push(row(`cache entries / CACHE_MAX_ENTRIES (${how})`, 'x', [m.cacheSize / m.bound], { op: '<=', bound: 1 }));
   }
   const errors = rounds.flatMap((r) =>
     [r.ceilingHit, r.serviceHit, r.pairHit, r.peerHit, r.anvilRaw, r.serviceMiss, r.pooledMiss, r.pairMiss, r.peerMiss].map((l) => l?.errors ?? 0),
   );
   const met = ratios.every((r) => passes(r) !== false) && errors.every((e) => e === 0);
-  return { settings: { ...settings, errors: errors.reduce((a, b) => a + b, 0) }, rates, ratios, memory, met };
+  return { settings: { ...settings, errors: errors.reduce((a, b) => a + b, 0) }, rates, ratios, memory, memoryCapped, met };
 }
 
 const fmt = (v: number | undefined, unit: string) =>
@@ -109,8 +120,12 @@ export function renderTable(s: Summary): string {
       `| ${r.name} | ${fmt(r.value, r.unit)} | ${target} | ${ok === undefined ? '' : ok ? 'yes' : 'NO'} | ${r.perRound.map((v) => fmt(v, r.unit)).join(', ')} |`,
     );
   }
-  if (s.memory !== undefined) {
-    lines.push('', `memory: peak RSS ${s.memory.peakRssMb.toFixed(0)} MB, now ${s.memory.rssMb.toFixed(0)} MB; cache ${s.memory.cacheSize}/${s.memory.bound} entries after ${s.memory.misses} misses, ${s.memory.evictions} evictions`);
+  for (const m of [s.memory, s.memoryCapped]) {
+    if (m === undefined) continue;
+    const how = m.heapCapMb === undefined ? 'default heap' : `--max-old-space-size=${m.heapCapMb}`;
+    lines.push(
+      `memory (${how}): peak RSS ${m.peakRssMb.toFixed(0)} MB, now ${m.rssMb.toFixed(0)} MB, V8 heap used ${m.heapUsedMb.toFixed(0)} MB; cache ${m.cacheSize}/${m.bound} entries after ${m.misses} misses, ${m.evictions} evictions`,
+    );
   }
   return lines.join('\n');
 }

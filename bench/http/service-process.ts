@@ -12,6 +12,9 @@ export interface ServiceReport {
   readonly rssMb: number;
   /** Peak RSS of the process so far (VmHWM). */
   readonly peakRssMb: number;
+  readonly heapUsedMb: number;
+  /** Buffers and other memory outside the V8 heap. */
+  readonly externalMb: number;
   readonly cacheSize: number;
   readonly cacheStats: { hits: number; misses: number; coalesced: number; evictions: number };
 }
@@ -33,12 +36,18 @@ const report = (): ServiceReport => ({
   port: app.port,
   rssMb: process.memoryUsage.rss() / 2 ** 20,
   peakRssMb: peakRssMb(),
+  heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20,
+  externalMb: process.memoryUsage().external / 2 ** 20,
   cacheSize: app.cache.size,
   cacheStats: { ...app.cache.stats },
 });
 
 process.on('message', (message: unknown) => {
   if (message === 'report') process.send?.({ type: 'report', report: report() });
+  if (message === 'gc-report') {
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({ type: 'report', report: report() });
+  }
   if (message === 'stop') void app.shutdown().then(() => process.exit(0));
 });
 process.send?.({ type: 'ready', report: report() });

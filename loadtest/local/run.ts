@@ -189,6 +189,15 @@ export async function runScenario(scenario: Scenario, options: LocalOptions): Pr
   };
 }
 
+/** The app on a local anvil devnet, in-process (src/ is type-checked by the root project, not here). */
+export async function startLocalService(): Promise<{ baseUrl: string; shutdown(): Promise<unknown> }> {
+  const module = '../../src/testing/start-app.ts';
+  const { startTestApp } = (await import(module)) as {
+    startTestApp(env: Record<string, string>): Promise<{ baseUrl: string; shutdown(): Promise<unknown> }>;
+  };
+  return startTestApp({});
+}
+
 function levelMax(executor: Executor): number {
   return executor.executor === 'constant-vus' ? executor.vus : executor.executor === 'ramping-vus' ? Math.max(executor.startVUs, ...executor.stages.map((s) => s.target)) : 1;
 }
@@ -214,8 +223,7 @@ if (isMain) {
   let stop: (() => Promise<unknown>) | undefined;
   if (baseUrl === undefined || baseUrl === '') {
     // No target given: serve the local devnet in-process, as `npm start` would.
-    const { startTestApp } = await import('../../src/testing/start-app.js');
-    const app = await startTestApp({});
+    const app = await startLocalService();
     baseUrl = app.baseUrl;
     stop = () => app.shutdown();
     process.stderr.write(`BASE_URL not set: started the service on a local anvil devnet at ${baseUrl}\n`);
