@@ -8,6 +8,7 @@ export const ERRORS = {
   ADDRESS_NOT_CHECKSUMMED: { status: 400, title: 'Address is not EIP-55 checksummed' },
   BAD_CHECKSUM: { status: 400, title: 'Address has an invalid EIP-55 checksum' },
   BAD_REQUEST: { status: 400, title: 'Bad request' },
+  BODY_NOT_ALLOWED: { status: 400, title: 'This method takes no request body' },
   UNAUTHORIZED: { status: 401, title: 'Missing or unknown API key' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
@@ -44,14 +45,24 @@ export class ServiceError extends Error {
 /** RFC 9457 problem details body for an error; anything that is not a ServiceError is a 500. */
 export function problemOf(error: unknown, instance?: string): Record<string, unknown> {
   const se = error instanceof ServiceError ? error : new ServiceError('INTERNAL', 'Unexpected error');
-  const entry = ERRORS[se.code];
+  return problemDetails(se.code, se.message, instance, se.extra);
+}
+
+/** The same body without an Error object (no stack capture): for answers written at high rates. */
+export function problemDetails(
+  code: ErrorCode,
+  detail: string,
+  instance?: string,
+  extra?: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const entry = ERRORS[code];
   return {
-    type: `https://balance-api.dev/problems/${se.code.toLowerCase().replaceAll('_', '-')}`,
+    type: `https://balance-api.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
     title: entry.title,
-    status: se.status,
-    code: se.code,
-    detail: se.message,
+    status: entry.status,
+    code,
+    detail,
     ...(instance === undefined ? {} : { instance }),
-    ...se.extra,
+    ...extra,
   };
 }

@@ -14,6 +14,16 @@ export interface ProviderConfig {
 
 export type ChecksumMode = 'strict' | 'lenient';
 
+/** One API key from API_KEYS. The key itself goes nowhere but the lookup table. */
+export interface ApiKeyConfig {
+  /** Operator-facing name (logs, metrics); never the key. */
+  readonly name: string;
+  readonly key: string;
+  /** Requests per second for this key; undefined: RATE_LIMIT_RPS applies per key (or no limit). */
+  readonly rps: number | undefined;
+  readonly burst: number | undefined;
+}
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -38,10 +48,16 @@ export interface Config {
   readonly adminPort: number | undefined;
   readonly rateLimitRps: number | undefined;
   readonly rateLimitBurst: number | undefined;
+  /** Most clients the limiter remembers at once (bounds its memory). */
+  readonly rateLimitMaxClients: number;
   readonly trustedProxyHops: number;
-  readonly apiKeys: readonly string[];
+  /** Empty: no key needed. Otherwise every API request needs one of these in x-api-key. */
+  readonly apiKeys: readonly ApiKeyConfig[];
+  /** Empty: CORS off. ['*']: any origin. Otherwise exact origins. */
   readonly corsOrigins: readonly string[];
   readonly otelEndpoint: string | undefined;
+  /** Share of new traces recorded (requests that carry a sampled traceparent are always kept). */
+  readonly traceSampleRatio: number;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +87,8 @@ export const DEFAULTS = {
   WORKERS: 0,
   SHUTDOWN_TIMEOUT_MS: 20_000,
   TRUSTED_PROXY_HOPS: 0,
+  RATE_LIMIT_MAX_CLIENTS: 100_000,
+  TRACE_SAMPLE_RATIO: 0.1,
   INFURA_NETWORK: 'mainnet',
 } as const;
 
@@ -205,9 +223,61 @@ function collectUrlSecrets(value: string, secrets: string[]): void {
   }
 }
 
+const API_KEY_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const API_KEY = /^[A-Za-z0-9._~+/=-]{16,256}$/;
+
+/** API_KEYS: comma-separated `key` or `name:key` or `name:key:rps` or `name:key:rps:burst`. */
+function apiKeysFrom(env: Env, secrets: string[]): ApiKeyConfig[] {
+  const names = new Set<string>();
+  const keys = new Set<string>();
+  return list(env, 'API_KEYS').map((entry, i) => {
+    const where = `API_KEYS entry ${i + 1}`;
+    const parts = entry.split(':').map((part) => part.trim());
+    if (parts.length > 4) throw new ConfigError(`${where} must be key, name:key, name:key:rps or name:key:rps:burst`);
+    const [name, key] = parts.length === 1 ? [`key-${i + 1}`, parts[0]!] : [parts[0]!, parts[1]!];
+    // Never echo the key: the message ends up in logs.
+    if (!API_KEY.test(key)) throw new ConfigError(`${where} must have a key of 16-256 characters from A-Z a-z 0-9 . _ ~ + / = -`);
+    if (!API_KEY_NAME.test(name)) throw new ConfigError(`${where} has an invalid name "${name}" (letters, digits, . _ -)`);
+    if (names.has(name)) throw new ConfigError(`${where} repeats the name "${name}"`);
+    if (keys.has(key)) throw new ConfigError(`${where} repeats a key given earlier`);
+    names.add(name);
+    keys.add(key);
+    secrets.push(key);
+    const scoped = { [`${where} rps`]: parts[2], [`${where} burst`]: parts[3] };
+    const rps = number(scoped, `${where} rps`, undefined, { min: 0.001, what: 'a positive number' });
+    const burst = number(scoped, `${where} burst`, rps === undefined ? undefined : Math.max(1, Math.ceil(rps)), {
+      integer: true,
+      min: 1,
+      what: 'a positive integer',
+    });
+    return Object.freeze({ name, key, rps, burst });
+  });
+}
+
+function corsOriginsFrom(env: Env): string[] {
+  const origins = list(env, 'CORS_ORIGINS');
+  if (origins.includes('*')) {
+    if (origins.length > 1) throw new ConfigError('CORS_ORIGINS must be "*" alone or a list of origins, not both');
+    return origins;
+  }
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS entries must be origins like "https://app.example.com" (no path), got "${origin}"`);
+    }
+  }
+  return origins;
+}
+
 export function loadConfig(env: Env): Config {
   const production = raw(env, 'NODE_ENV') === 'production';
   const { providers, secrets } = providersFrom(env);
+  const apiKeys = apiKeysFrom(env, secrets);
   const expectedChainId = number(env, 'EXPECTED_CHAIN_ID', production ? 1 : undefined, {
     integer: true,
     min: 1,
@@ -276,11 +346,38 @@ export function loadConfig(env: Env): Config {
       max: 10,
       what: 'an integer from 0 to 10',
     })!,
-    apiKeys: Object.freeze(list(env, 'API_KEYS')),
-    corsOrigins: Object.freeze(list(env, 'CORS_ORIGINS')),
-    otelEndpoint: raw(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+    rateLimitMaxClients: number(env, 'RATE_LIMIT_MAX_CLIENTS', DEFAULTS.RATE_LIMIT_MAX_CLIENTS, {
+      integer: true,
+      min: 1,
+      max: 10_000_000,
+      what: 'an integer from 1 to 10000000',
+    })!,
+    apiKeys: Object.freeze(apiKeys),
+    corsOrigins: Object.freeze(corsOriginsFrom(env)),
+    otelEndpoint: otelEndpoint(env),
+    traceSampleRatio: number(env, 'TRACE_SAMPLE_RATIO', DEFAULTS.TRACE_SAMPLE_RATIO, {
+      min: 0,
+      max: 1,
+      what: 'a number from 0 to 1',
+    })!,
   };
+  if (config.rateLimitBurst !== undefined && config.rateLimitRps === undefined) {
+    throw new ConfigError('RATE_LIMIT_BURST needs RATE_LIMIT_RPS (the refill rate)');
+  }
+  if (config.adminPort !== undefined && config.adminPort !== 0 && config.adminPort === config.port) {
+    throw new ConfigError(`ADMIN_PORT must differ from PORT (both are ${config.port})`);
+  }
   return Object.freeze(config);
+}
+
+function otelEndpoint(env: Env): string | undefined {
+  const value = raw(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (value === undefined) return undefined;
+  const url = httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', value);
+  if (url.search !== '' || url.username !== '' || url.password !== '') {
+    throw new ConfigError('OTEL_EXPORTER_OTLP_ENDPOINT must be a base URL like "http://collector:4318", without credentials or query');
+  }
+  return value.replace(/\/+$/, '');
 }
 
 /** The variables an operator must set in production when no provider is configured. */
