@@ -1,6 +1,7 @@
 /**
  * A real HTTP proxy in front of a real node, with scripted faults: 5xx, reset, hang, garbage JSON,
- * delay, rate limits (HTTP 429 and JSON-RPC -32005 with backoff_seconds), JSON-RPC errors. Like
+ * delay, rate limits (HTTP 429 and JSON-RPC -32005 with backoff_seconds), JSON-RPC errors, another
+ * chain id, a head frozen in the past. Like
  * eRPC's test/fake_server.go, but forwarding to anvil so good answers are real answers.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -15,7 +16,11 @@ export type Fault =
   | { readonly kind: 'delay'; readonly ms: number }
   | { readonly kind: 'http-429'; readonly retryAfterSeconds?: number }
   | { readonly kind: 'rpc-429'; readonly backoffSeconds?: number }
-  | { readonly kind: 'rpc-error'; readonly code: number; readonly message: string };
+  | { readonly kind: 'rpc-error'; readonly code: number; readonly message: string }
+  /** Forwards everything but answers eth_chainId with another chain (a provider repointed). */
+  | { readonly kind: 'chain-id'; readonly chainId: number }
+  /** Forwards everything but asks for the last head seen instead of "latest" (a node stuck there). */
+  | { readonly kind: 'frozen-head' };
 
 export interface FaultRule {
   readonly fault: Fault;
@@ -58,12 +63,44 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     });
   });
 
-  const forward = (body: Buffer, res: ServerResponse) => {
+  /** Number of the newest "latest" block forwarded, for 'frozen-head'. */
+  let lastHead: string | undefined;
+  const asksLatest = (c: { method?: unknown; params?: unknown }) =>
+    c.method === 'eth_getBlockByNumber' && Array.isArray(c.params) && c.params[0] === 'latest';
+
+  /** Forwards; `rewrite` (if any) edits each parsed reply object before it goes back. */
+  const forward = (body: Buffer, res: ServerResponse, rewrite?: (call: RpcCall, reply: { result?: unknown }) => void) => {
+    const parsed = tryParse(body);
+    const batch: RpcCall[] = Array.isArray(parsed) ? parsed : parsed === undefined ? [] : [parsed as RpcCall];
+    const watchHead = batch.some(asksLatest);
     const out = httpRequest(
       { host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } },
       (reply) => {
-        res.writeHead(reply.statusCode ?? 502, { 'content-type': 'application/json' });
-        reply.pipe(res);
+        if (rewrite === undefined && !watchHead) {
+          res.writeHead(reply.statusCode ?? 502, { 'content-type': 'application/json' });
+          reply.pipe(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        reply.on('data', (c: Buffer) => chunks.push(c));
+        reply.on('error', () => res.destroy());
+        reply.on('end', () => {
+          let text = Buffer.concat(chunks).toString('utf8');
+          const answer = tryParse(Buffer.from(text));
+          const replies = (Array.isArray(answer) ? answer : [answer]) as ({ id?: unknown; result?: unknown } | undefined)[];
+          for (const r of replies) {
+            const call = batch.find((c) => c.id === r?.id);
+            if (r === undefined || call === undefined) continue;
+            if (asksLatest(call) && rewrite === undefined) {
+              const n = (r.result as { number?: unknown } | null | undefined)?.number;
+              if (typeof n === 'string') lastHead = n;
+            }
+            rewrite?.(call, r);
+          }
+          if (rewrite !== undefined && answer !== undefined) text = JSON.stringify(answer);
+          res.writeHead(reply.statusCode ?? 502, { 'content-type': 'application/json' });
+          res.end(text);
+        });
       },
     );
     out.on('error', () => res.destroy());
@@ -104,6 +141,19 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         return rpcError(body, { code: -32005, message: 'daily request count exceeded, request rate limited', data: { backoff_seconds: fault.backoffSeconds ?? 30 } }, 200, res);
       case 'rpc-error':
         return rpcError(body, { code: fault.code, message: fault.message }, 200, res);
+      case 'chain-id': {
+        const hex = `0x${fault.chainId.toString(16)}`;
+        return forward(body, res, (call, reply) => {
+          if (call.method === 'eth_chainId' && 'result' in reply) reply.result = hex;
+        });
+      }
+      case 'frozen-head': {
+        const parsed = tryParse(body);
+        if (lastHead === undefined || parsed === undefined) return forward(body, res);
+        const calls = (Array.isArray(parsed) ? parsed : [parsed]) as RpcCall[];
+        for (const c of calls) if (asksLatest(c)) (c.params as unknown[])[0] = lastHead;
+        return forward(Buffer.from(JSON.stringify(parsed)), res, () => undefined);
+      }
     }
   };
 
@@ -131,6 +181,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         server.close(() => resolve());
       }),
   };
+}
+
+interface RpcCall {
+  readonly id?: unknown;
+  readonly method?: unknown;
+  readonly params?: unknown;
 }
 
 function tryParse(body: Buffer): unknown {

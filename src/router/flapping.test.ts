@@ -1,0 +1,42 @@
+/**
+ * One synced provider flapping through every fault (5xx, reset, hang, -32005, 429, slow, garbage,
+ * block not found, wrong chain, lagging, flaky) under concurrent load, with blocks being mined:
+ * thousands of requests, every one a 200 with the exact balance at the block it names.
+ */
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import { FLAP_FAULTS, runFlapping } from './flapping.js';
+import { startRouterFixture, type RouterFixture } from './router-fixture.js';
+
+let fx: RouterFixture;
+
+before(async () => {
+  fx = await startRouterFixture({ synced: 3, laggingBy: 5, foreignChainId: 999, env: { CHAIN_CHECK_INTERVAL_MS: '300' } });
+});
+after(async () => {
+  await fx?.close();
+});
+
+it('serves only correct 200s while one provider flaps through every fault', async (t) => {
+  const seen: string[] = [];
+  const report = await runFlapping(fx, {
+    provider: 'a',
+    durationMs: 25_000,
+    concurrency: 32,
+    phaseMs: 800,
+    mineEveryMs: 500,
+    missShare: 0.5,
+    onPhase: (name) => seen.push(name),
+  });
+  t.diagnostic(JSON.stringify({ ...report, problems: undefined }));
+  assert.deepEqual(
+    { statuses: report.statuses, wrong: report.wrong, problems: report.problems },
+    { statuses: { 200: report.requests }, wrong: 0, problems: [] },
+  );
+  assert.ok(report.requests >= 2000, `only ${report.requests} requests`);
+  assert.deepEqual(new Set(seen), new Set(FLAP_FAULTS.map((f) => f.name)), 'went through every fault');
+  // Generous bound (noisy 2-core machine): a hung provider must not hold clients for its timeout.
+  assert.ok(report.p50Ms < 250, `p50 ${report.p50Ms.toFixed(1)} ms`);
+  assert.equal(fx.proxies.lag!.calls.get('eth_getBalance') ?? 0, 0, 'the lagging node was never read');
+  assert.equal(fx.proxies.other!.calls.get('eth_getBalance') ?? 0, 0, 'the foreign-chain node was never read');
+});

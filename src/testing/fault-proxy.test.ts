@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startCluster, type AnvilCluster } from './anvil-cluster.js';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+
+let cluster: AnvilCluster;
+let proxy: FaultProxy;
+
+before(async () => {
+  cluster = await startCluster({ synced: 1 });
+  proxy = await startFaultProxy(cluster.synced[0]!.url);
+});
+after(async () => {
+  await proxy?.close();
+  await cluster?.stop();
+});
+
+async function rpc(body: unknown): Promise<unknown> {
+  const res = await fetch(proxy.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return res.json();
+}
+
+describe('fault proxy', () => {
+  it('answers eth_chainId with another chain and forwards the rest of the batch untouched', async () => {
+    proxy.set({ kind: 'chain-id', chainId: 999 });
+    const replies = (await rpc([
+      { jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] },
+      { jsonrpc: '2.0', id: 2, method: 'eth_blockNumber', params: [] },
+    ])) as { id: number; result: string }[];
+    assert.deepEqual(replies, [
+      { jsonrpc: '2.0', id: 1, result: '0x3e7' },
+      { jsonrpc: '2.0', id: 2, result: `0x${cluster.number().toString(16)}` },
+    ]);
+  });
+
+  it('keeps answering the head it last saw while the node moves on', async () => {
+    proxy.set({ kind: 'pass' });
+    const latest = { jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params: ['latest', false] };
+    const before = ((await rpc(latest)) as { result: { number: string } }).result.number;
+    proxy.set({ kind: 'frozen-head' });
+    await cluster.mine();
+    await cluster.mine();
+    const frozen = ((await rpc(latest)) as { result: { number: string } }).result.number;
+    proxy.set({ kind: 'pass' });
+    const after = ((await rpc(latest)) as { result: { number: string } }).result.number;
+    assert.deepEqual([frozen, BigInt(after) - BigInt(before)], [before, 2n]);
+  });
+});
