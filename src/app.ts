@@ -9,17 +9,21 @@ import { AddressMemo } from './codec/address.js';
 import { createCodec } from './codec/codec-pool.js';
 import type { Config } from './config/config.js';
 import { ServiceError } from './errors.js';
-import type { TemplatedApp } from 'uWebSockets.js';
 import { createServer, type RunningServer } from './http/server.js';
 import type { Logger } from './observability/logger.js';
+import { Metrics, SERVICE_VERSION } from './observability/metrics.js';
+import { createTracing } from './observability/tracing.js';
 import { ProviderRouter } from './router/provider-router.js';
-import type { Upstream } from './router/upstream.js';
+import type { CallObserver, Upstream } from './router/upstream.js';
 
 export interface App {
   readonly port: number;
+  /** Port of /metrics when ADMIN_PORT is set (otherwise /metrics is on `port`). */
+  readonly adminPort: number | undefined;
   readonly config: Config;
   readonly upstream: Upstream;
   readonly cache: BalanceCache;
+  readonly metrics: Metrics;
   /** Stop accepting, finish in-flight requests (bounded), close pool and upstream connections. */
   shutdown(): Promise<{ drained: boolean }>;
 }
@@ -38,11 +42,22 @@ export async function startApp(input: Config, log: Logger): Promise<App> {
     log.info({ provider: 'local-anvil', url: devnet.url }, 'no provider configured: serving a local devnet (anvil)');
   }
 
-  const upstream: Upstream = new ProviderRouter(config, log);
+  const metrics = new Metrics();
+  const tracing = await createTracing(config, log, SERVICE_VERSION);
+  const traced = tracing.onUpstreamCall;
+  const onCall: CallObserver =
+    traced === undefined
+      ? metrics.onUpstreamCall
+      : (provider, method, outcome, latencyMs) => {
+          metrics.onUpstreamCall(provider, method, outcome, latencyMs);
+          traced(provider, method, outcome, latencyMs);
+        };
+  const upstream: Upstream = new ProviderRouter(config, log, { onCall });
   const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
   const codec = createCodec(config.workers);
   const memo = new AddressMemo(config.addressChecksum);
   const service = new BalanceService(upstream, cache, codec);
+  metrics.watch({ cache, upstream, codec });
   let server: RunningServer | undefined;
   try {
     // Serve even when no provider answers yet: /healthz keeps the task alive, /readyz says 503, and
@@ -50,27 +65,29 @@ export async function startApp(input: Config, log: Logger): Promise<App> {
     await upstream.start().catch((error: unknown) => log.error({ err: describe(error) }, 'no usable provider at start'));
     // Learn the head before taking traffic, so the first request does not pay for it.
     await upstream.head().catch((error: unknown) => log.warn({ err: describe(error) }, 'no head yet'));
-    server = await createServer({ config, service, upstream, memo, codec, inlineChecks: config.workers === 0, log }).listen();
+    server = await createServer({ config, service, upstream, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing }).listen();
   } catch (error) {
-    await Promise.allSettled([upstream.close(), codec.close(), devnet?.stop()]);
+    await Promise.allSettled([upstream.close(), codec.close(), devnet?.stop(), tracing.shutdown()]);
     throw error;
   }
   const running = server;
-  log.info({ port: running.port, host: config.host, network: upstream.network(), providers: config.providers.length }, 'listening');
+  log.info({ port: running.port, adminPort: running.adminPort, host: config.host, network: upstream.network(), providers: config.providers.length }, 'listening');
 
   let shutdown: Promise<{ drained: boolean }> | undefined;
   return {
     port: running.port,
+    adminPort: running.adminPort,
     config,
     upstream,
     cache,
+    metrics,
     shutdown: () =>
       (shutdown ??= (async () => {
         running.stopAccepting();
         const drained = await running.drain(config.shutdownTimeoutMs);
         if (!drained) log.warn({ inflight: running.inflight() }, 'shutdown timeout: abandoning in-flight requests');
-        (running.app as TemplatedApp & { close(): void }).close();
-        await Promise.allSettled([codec.close(), upstream.close(), devnet?.stop()]);
+        running.close();
+        await Promise.allSettled([codec.close(), upstream.close(), devnet?.stop(), tracing.shutdown()]);
         return { drained };
       })()),
   };

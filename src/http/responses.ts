@@ -1,9 +1,10 @@
 /** Writing responses on uWS: status lines, JSON and problem+json bodies, common headers. */
 import type { HttpResponse } from 'uWebSockets.js';
-import { problemOf, ServiceError } from '../errors.js';
+import { problemDetails, problemOf, ServiceError, type ErrorCode } from '../errors.js';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: '200 OK',
+  204: '204 No Content',
   400: '400 Bad Request',
   401: '401 Unauthorized',
   404: '404 Not Found',
@@ -22,30 +23,81 @@ export function statusLine(status: number): string {
 }
 
 export type ExtraHeaders = readonly (readonly [string, string])[];
+export const NO_HEADERS: ExtraHeaders = Object.freeze([]);
 
-/** Writes a whole response. Must run corked (inside the handler's own tick, or in res.cork). */
+export const JSON_TYPE = 'application/json';
+export const PROBLEM_TYPE = 'application/problem+json';
+
+/**
+ * Writes a whole response. Must run corked (inside the handler's own tick, or in res.cork).
+ * `close` ends the connection after the response (used when a request body is left unread).
+ * There is no Server header; the uWS build adds `uWebSockets: 20` itself and JS cannot remove it.
+ */
 export function writeBody(
   res: HttpResponse,
   status: number,
   contentType: string,
   body: string | Buffer,
-  headers: ExtraHeaders = [],
+  requestId: string,
+  headers: ExtraHeaders = NO_HEADERS,
+  close = false,
 ): void {
   res.writeStatus(statusLine(status));
   res.writeHeader('content-type', contentType);
   res.writeHeader('x-content-type-options', 'nosniff');
   res.writeHeader('cache-control', 'no-store');
-  for (const [name, value] of headers) res.writeHeader(name, value);
-  res.end(body);
+  res.writeHeader('x-request-id', requestId);
+  for (let i = 0; i < headers.length; i++) res.writeHeader(headers[i]![0], headers[i]![1]);
+  res.end(body, close);
 }
 
-export function writeJson(res: HttpResponse, status: number, value: unknown, headers: ExtraHeaders = []): void {
-  writeBody(res, status, 'application/json', JSON.stringify(value), headers);
+/** A response without a body (204). */
+export function writeEmpty(res: HttpResponse, status: number, requestId: string, headers: ExtraHeaders = NO_HEADERS): void {
+  res.writeStatus(statusLine(status));
+  res.writeHeader('x-content-type-options', 'nosniff');
+  res.writeHeader('x-request-id', requestId);
+  for (let i = 0; i < headers.length; i++) res.writeHeader(headers[i]![0], headers[i]![1]);
+  res.endWithoutBody();
 }
 
-export function writeProblem(res: HttpResponse, error: unknown, instance?: string, headers: ExtraHeaders = []): void {
-  const problem = problemOf(error, instance);
-  writeBody(res, problem.status as number, 'application/problem+json', JSON.stringify(problem), headers);
+export function writeJson(res: HttpResponse, status: number, value: unknown, requestId: string, headers: ExtraHeaders = NO_HEADERS): void {
+  writeBody(res, status, JSON_TYPE, JSON.stringify(value), requestId, headers);
+}
+
+/** Writes a problem+json body; returns the status written. */
+export function writeProblem(
+  res: HttpResponse,
+  error: unknown,
+  requestId: string,
+  instance?: string,
+  headers: ExtraHeaders = NO_HEADERS,
+  close = false,
+): number {
+  const body = problemOf(error, instance);
+  const status = body.status as number;
+  writeBody(res, status, PROBLEM_TYPE, JSON.stringify(body), requestId, headers, close);
+  return status;
+}
+
+/** A problem+json answer from a code and detail, without an Error object; returns the status. */
+export function writeProblemDetails(
+  res: HttpResponse,
+  code: ErrorCode,
+  detail: string,
+  requestId: string,
+  instance?: string,
+  extra?: Readonly<Record<string, unknown>>,
+  headers: ExtraHeaders = NO_HEADERS,
+  close = false,
+): number {
+  const body = problemDetails(code, detail, instance, extra);
+  writeBody(res, body.status as number, PROBLEM_TYPE, JSON.stringify(body), requestId, headers, close);
+  return body.status as number;
+}
+
+/** Both header lists (allocates only when both have entries). */
+export function withHeaders(a: ExtraHeaders, b: ExtraHeaders): ExtraHeaders {
+  return a.length === 0 ? b : b.length === 0 ? a : [...a, ...b];
 }
 
 export function problem(code: ConstructorParameters<typeof ServiceError>[0], detail: string, extra?: Record<string, unknown>): ServiceError {
