@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { seedDevnet, SEED_ADDRESS, startAnvil } from '../../src/chain/local-devnet.js';
 import { detectTool, probeLatency, rpcBody, runLoad, type LoadMode, type LoadResult } from './load.js';
 import { freePort, peerPython, startCeiling, startPeer, startService, type Running, type ServiceInstance } from './processes.js';
-import { freshAddress, median } from './stats.js';
+import { freshAddress } from './stats.js';
 import { renderTable, summarize, type MemoryResult, type RoundResult } from './report.js';
 
 /** V8 old-space cap for the second memory phase (node --max-old-space-size). */
@@ -142,13 +142,14 @@ try {
   let memoryCapped: MemoryResult | undefined;
   if (flags['no-memory'] !== true && !quick) {
     const bound = 100_000;
-    const rate = median(results.map((r) => r.serviceMiss.rps));
     const fill = async (target: ServiceInstance): Promise<MemoryResult> => {
-      const before = await target.report();
-      const needed = Math.max(0, bound * 1.3 - before.cacheStats.misses);
-      const seconds = Math.min(60, Math.max(5, Math.ceil(needed / Math.max(rate, 1))));
-      log(`memory (${target.name}): ${seconds} s of fresh misses past CACHE_MAX_ENTRIES=${bound}`);
-      await runLoad(tool, { origin: origin(target), mode: freshGet(), connections, durationSec: seconds });
+      // Load in slices until the cache has seen 1.3x its bound in misses (at most 120 s): a rate
+      // guessed from the rounds undershoots on a cold process.
+      const deadline = Date.now() + 120_000;
+      log(`memory (${target.name}): fresh misses until 1.3x CACHE_MAX_ENTRIES=${bound}`);
+      while ((await target.report()).cacheStats.misses < bound * 1.3 && Date.now() < deadline) {
+        await runLoad(tool, { origin: origin(target), mode: freshGet(), connections, durationSec: 10 });
+      }
       const after = await target.report();
       return {
         peakRssMb: after.peakRssMb,
