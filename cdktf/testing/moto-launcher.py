@@ -40,7 +40,7 @@ from moto.codedeploy.exceptions import CodeDeployException  # noqa: E402
 from moto.codedeploy.responses import CodeDeployResponse  # noqa: E402
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse  # noqa: E402
 from moto.ec2.models.security_groups import SecurityGroupRule  # noqa: E402
-from moto.ecs.models import ecs_backends  # noqa: E402
+from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends  # noqa: E402
 from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
@@ -415,6 +415,25 @@ def wrap_ecs_service_call(name):
 
 for ecs_call in ("create_service", "update_service"):
     wrap_ecs_service_call(ecs_call)
+
+# ECS: a task definition named by family alone is the newest ACTIVE revision, not the newest one.
+_describe_task_definition = EC2ContainerServiceBackend.describe_task_definition
+
+
+def describe_task_definition(self, task_definition_str):
+    name = task_definition_str.split("/")[-1]
+    if ":" not in name:
+        active = [
+            revision
+            for revision, definition in self.task_definitions.get(name, {}).items()
+            if definition.status == "ACTIVE"
+        ]
+        if active:
+            return self.task_definitions[name][max(active)]
+    return _describe_task_definition(self, task_definition_str)
+
+
+EC2ContainerServiceBackend.describe_task_definition = describe_task_definition
 
 # EC2 drops the description of security group rules that reference another group.
 SecurityGroupRule.description = property(

@@ -68,6 +68,35 @@ export interface Server {
   stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Spawns a long-running process without waiting for it; stop it with `stop()`. */
+export function launch(command: string, args: readonly string[], options: SpawnOptions = {}): Server {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk;
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    child.on('close', (code, signal) => done({ code, signal }));
+  });
+  child.on('error', (error) => {
+    output += `\n[spawn failed: ${error.message}]`;
+  });
+  return {
+    child,
+    get pid() {
+      return child.pid ?? -1;
+    },
+    output: () => output,
+    async stop(graceMs = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return exited;
+      stopPid(child, graceMs);
+      return exited;
+    },
+  };
+}
+
 /** Starts a long-running process and resolves once `ready` matches its output. */
 export function startServer(
   command: string,
@@ -75,49 +104,28 @@ export function startServer(
   ready: RegExp,
   options: SpawnOptions & { readonly startTimeoutMs?: number } = {},
 ): Promise<{ server: Server; match: RegExpMatchArray }> {
+  const server = launch(command, args, options);
+  const timeoutMs = options.startTimeoutMs ?? 30000;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
     let settled = false;
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-      child.on('close', (code, signal) => done({ code, signal }));
-    });
-    const server: Server = {
-      child,
-      get pid() {
-        return child.pid ?? -1;
-      },
-      output: () => output,
-      async stop(graceMs = 5000) {
-        if (child.exitCode !== null || child.signalCode !== null) return exited;
-        stopPid(child, graceMs);
-        return exited;
-      },
-    };
-    const timer = setTimeout(() => {
-      fail(new Error(`${command} not ready after ${options.startTimeoutMs ?? 30000} ms:\n${output}`));
-    }, options.startTimeoutMs ?? 30000);
-    const fail = (error: Error) => {
+    const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
+    function fail(why: string): void {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      void server.stop(1000).then(() => reject(error));
-    };
-    const onData = (chunk: Buffer) => {
-      output += chunk;
-      const match = output.match(ready);
+      void server.stop(1000).then(() => reject(new Error(`${command} ${why}:\n${server.output()}`)));
+    }
+    const check = () => {
+      const match = server.output().match(ready);
       if (match !== null && !settled) {
         settled = true;
         clearTimeout(timer);
         resolve({ server, match });
       }
     };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('error', (error) => fail(error));
-    child.on('close', (code, signal) => {
-      fail(new Error(`${command} exited (${code ?? signal}) before it was ready:\n${output}`));
-    });
+    server.child.stdout?.on('data', check);
+    server.child.stderr?.on('data', check);
+    server.child.on('close', (code, signal) => fail(`exited (${code ?? signal}) before it was ready`));
   });
 }
 

@@ -1,0 +1,196 @@
+// The Dockerfile, checked two ways. There is no Docker engine here, so the test does what the
+// image does: build dist/ with the project's compiler, a clean `npm ci --omit=dev` into a
+// temporary directory holding only what the image holds, start `node dist/main.js` against a real
+// upstream (anvil), probe /healthz with the image's own HEALTHCHECK command, and stop it with
+// SIGTERM as ECS does.
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { HEALTH_CHECK_COMMAND } from './constructs/health-check.js';
+import { launch, run, startServer, type Server } from './testing/processes.js';
+import { toolMissing } from './testing/require-tools.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+
+interface Instruction {
+  readonly op: string;
+  readonly args: string;
+}
+
+/** Instructions with line continuations joined and comments dropped. */
+function parse(text: string): Instruction[] {
+  return text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [op = '', ...rest] = line.split(/\s+/);
+      return { op: op.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+const instructions = parse(dockerfile);
+const stages = instructions.filter((i) => i.op === 'FROM');
+const runtimeIndex = instructions.lastIndexOf(stages.at(-1)!);
+const runtime = instructions.slice(runtimeIndex);
+
+function execForm(args: string): string[] {
+  return JSON.parse(args.replace(/^CMD\s+/, '')) as string[];
+}
+
+describe('Dockerfile', () => {
+  it('builds on node:20-bookworm-slim in stages, compiling on the build platform', () => {
+    assert.match(dockerfile, /^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+    assert.ok(stages.length >= 3, 'build, production dependencies, runtime');
+    assert.ok(stages.every((s) => s.args.includes('${NODE_IMAGE}')));
+    const build = stages.find((s) => /\bAS build$/.test(s.args));
+    assert.match(build?.args ?? '', /^--platform=\$BUILDPLATFORM /);
+    assert.ok(instructions.some((i) => i.op === 'RUN' && /npm ci --omit=dev\b/.test(i.args)));
+    assert.ok(instructions.some((i) => i.op === 'RUN' && /npm ci\b(?!.*--omit)/.test(i.args)));
+    assert.ok(instructions.some((i) => i.op === 'RUN' && i.args === 'npm run build'));
+  });
+
+  it('runs as a non-root user on files it cannot write, node as PID 1', () => {
+    const user = runtime.filter((i) => i.op === 'USER').at(-1);
+    assert.ok(user !== undefined && !['root', '0', '0:0'].includes(user.args), 'runtime user is not root');
+    for (const copy of runtime.filter((i) => i.op === 'COPY')) {
+      assert.match(copy.args, /--chown=root:root/, `${copy.args}: not writable by the runtime user`);
+    }
+    assert.deepEqual(execForm(runtime.find((i) => i.op === 'CMD')!.args), ['node', 'dist/main.js']);
+    assert.ok(!runtime.some((i) => i.op === 'ENTRYPOINT'), 'no shell or npm wrapper in front of node');
+    assert.ok(runtime.some((i) => i.op === 'ENV' && /NODE_ENV=production/.test(i.args)));
+  });
+
+  it('health-checks with the same probe as the ECS task definition', () => {
+    const healthcheck = runtime.find((i) => i.op === 'HEALTHCHECK');
+    assert.ok(healthcheck);
+    const command = healthcheck.args.slice(healthcheck.args.indexOf('CMD '));
+    assert.deepEqual(['CMD', ...execForm(command)], HEALTH_CHECK_COMMAND);
+  });
+
+  it('sends only manifests, tsconfig and src into the build context', () => {
+    const ignore = readFileSync(join(root, '.dockerignore'), 'utf8');
+    assert.match(ignore, /^\*\*$/m);
+    const included = ignore.split('\n').filter((line) => line.startsWith('!')).sort();
+    assert.deepEqual(included, ['!package-lock.json', '!package.json', '!src/', '!tsconfig.json']);
+  });
+});
+
+describe('what the image does', () => {
+  const work = mkdtempSync(join(tmpdir(), 'balance-api-image-'));
+  const servers: Server[] = [];
+  after(async () => {
+    for (const server of servers) await server.stop(3000);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('installs production dependencies cleanly, serves /healthz, and exits 0 on SIGTERM', { timeout: 240_000 }, async (t) => {
+    if (!existsSync(join(root, 'src', 'main.ts'))) return toolMissing(t, 'src/main.ts does not exist yet');
+    const anvilBin = join(root, 'node_modules', '.bin', 'anvil');
+    if (!existsSync(anvilBin)) return toolMissing(t, 'anvil (@foundry-rs/anvil) is not installed');
+    const app = join(work, 'app');
+
+    // Stage "build": the project's compiler, into the image's layout.
+    const build = await run(
+      join(root, 'node_modules', '.bin', 'tsc'),
+      ['-p', join(root, 'src', 'tsconfig.build.json'), '--outDir', join(app, 'dist')],
+      { cwd: root, timeoutMs: 120_000 },
+    );
+    assert.equal(build.code, 0, `build failed:\n${build.stdout}${build.stderr}`);
+    // Stage "deps": the manifests alone, a clean production install.
+    cpSync(join(root, 'package.json'), join(app, 'package.json'));
+    cpSync(join(root, 'package-lock.json'), join(app, 'package-lock.json'));
+    const install = await run(
+      'npm',
+      ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'],
+      { cwd: app, timeoutMs: 180_000, env: { ...process.env, npm_config_update_notifier: 'false' } },
+    );
+    assert.equal(install.code, 0, `npm ci --omit=dev failed:\n${install.stdout}${install.stderr}`);
+    for (const devOnly of ['typescript', 'cdktf', '@foundry-rs/anvil', 'tsx']) {
+      assert.ok(!existsSync(join(app, 'node_modules', devOnly)), `${devOnly} is not in the image`);
+    }
+    // The image's own step: keep and load this platform's uWebSockets.js binary.
+    const prune = instructions.find((i) => i.op === 'RUN' && i.args.includes('uWebSockets.js/binaries'));
+    assert.ok(prune, 'the image prunes and loads the uWebSockets.js binary');
+    const native = await run('sh', ['-c', prune.args], { cwd: app, timeoutMs: 30_000 });
+    assert.equal(native.code, 0, `native uWebSockets.js does not load:\n${native.stderr}`);
+    assert.match(native.stdout, /uWebSockets\.js native: uws_linux_/);
+
+    const { match: anvilAt } = await startServer(
+      anvilBin,
+      ['--port', '0', '--host', '127.0.0.1', '--chain-id', '1'],
+      /Listening on ([\d.]+:\d+)/,
+      { startTimeoutMs: 30_000 },
+    ).then((started) => {
+      servers.push(started.server);
+      return started;
+    });
+    const port = await freePort();
+    const env = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      EXPECTED_CHAIN_ID: '1',
+      LOG_LEVEL: 'warn',
+    };
+
+    // In production without a provider the service refuses to start rather than serve nothing.
+    const unconfigured = await run(process.execPath, ['dist/main.js'], { cwd: app, env, timeoutMs: 30_000 });
+    assert.equal(unconfigured.code, 1, unconfigured.stdout + unconfigured.stderr);
+
+    const started = Date.now();
+    const server = launch(process.execPath, ['dist/main.js'], {
+      cwd: app,
+      env: { ...env, RPC_URLS: `http://${anvilAt[1]}` },
+    });
+    servers.push(server);
+    await waitForHealth(port, 30_000, server);
+    const probe = await run(HEALTH_CHECK_COMMAND[1]!, HEALTH_CHECK_COMMAND.slice(2), {
+      env: { PATH: process.env.PATH, PORT: String(port) },
+      timeoutMs: 10_000,
+    });
+    assert.equal(probe.code, 0, `HEALTHCHECK failed: ${probe.stderr}`);
+    t.diagnostic(`healthy ${Date.now() - started} ms after start`);
+
+    const stopAt = Date.now();
+    const exit = await server.stop(25_000);
+    assert.deepEqual(exit, { code: 0, signal: null }, server.output());
+    assert.ok(Date.now() - stopAt < 20_000, 'exits within 20 s of SIGTERM');
+    assert.doesNotMatch(server.output(), /Falling back to a NodeJS implementation/, 'runs on the native uWS binary');
+  });
+});
+
+async function waitForHealth(port: number, timeoutMs: number, server: Server): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) throw new Error(`service exited ${server.child.exitCode}:\n${server.output()}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (response.status === 200) return;
+      last = `HTTP ${response.status}`;
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`/healthz not 200 after ${timeoutMs} ms: ${last}\n${server.output()}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}

@@ -1,0 +1,216 @@
+// Emulator end to end (about 3-4 minutes; `npm run test:infra-e2e`, not part of `npm test`):
+// moto with CodeDeploy patched -> seed SSM -> synth -> terraform apply -> a second plan shows no
+// changes -> the release program succeeds, skips the live image, and exits non-zero for a failed
+// deployment, an alarm and a failed before-traffic check -> the plan is still clean -> destroy.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ListDeploymentsCommand } from '@aws-sdk/client-codedeploy';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { synthesize } from '../app.js';
+import { resourceNames, secretParameterName } from '../naming.js';
+import { awsClients, type AwsClients } from '../release/aws-clients.js';
+import { loadStackConfig } from '../stack-config.js';
+import { motoMissing, setAlarmState, startMoto, type Moto } from '../testing/moto.js';
+import { run, type RunResult } from '../testing/processes.js';
+import { toolMissing } from '../testing/require-tools.js';
+import { expectOk, findTerraform, type Terraform } from '../testing/terraform.js';
+
+const REGION = 'us-east-1';
+const RELEASE_MAIN = fileURLToPath(new URL('../release/main.ts', import.meta.url));
+const names = resourceNames();
+const image = (fill: string) =>
+  `123456789012.dkr.ecr.${REGION}.amazonaws.com/balance-api@sha256:${fill.repeat(64)}`;
+const INITIAL = image('a');
+const NEXT = image('b');
+const UNHEALTHY = image('c');
+const ALARMED = image('d');
+const REJECTED = image('e');
+
+describe('emulator end to end', { timeout: 8 * 60_000 }, () => {
+  let moto: Moto | undefined;
+  let terraform: Terraform | undefined;
+  let aws: AwsClients | undefined;
+  let stackDir = '';
+  let workDir = '';
+  let applied = false;
+  let destroyed = false;
+  let skipReason: string | undefined;
+
+  before(async () => {
+    const tool = await findTerraform();
+    const noMoto = await motoMissing();
+    if (typeof tool === 'string') skipReason = tool;
+    else if (noMoto !== undefined) skipReason = noMoto;
+    else terraform = tool;
+    if (terraform === undefined) return;
+    moto = await startMoto({ unhealthyImages: [UNHEALTHY] });
+    aws = awsClients(REGION, moto.endpoint);
+    workDir = mkdtempSync(join(tmpdir(), 'balance-api-e2e-'));
+  });
+
+  after(async () => {
+    try {
+      if (applied && !destroyed && terraform !== undefined) {
+        await terraform.run(['destroy', '-auto-approve', '-no-color'], { cwd: stackDir, timeoutMs: 180_000 });
+      }
+    } finally {
+      aws?.destroy();
+      await moto?.stop();
+      if (workDir !== '') rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  const tf = (args: string[], timeoutMs = 180_000): Promise<RunResult> =>
+    terraform!.run([...args, '-no-color', '-input=false'], { cwd: stackDir, timeoutMs });
+
+  const releaseProgram = (...args: string[]): Promise<RunResult> =>
+    run(
+      process.execPath,
+      ['--no-warnings', '--import', 'tsx', RELEASE_MAIN, '--poll-seconds', '0.5', '--timeout-minutes', '2', ...args],
+      {
+        env: { ...process.env, AWS_REGION: REGION, AWS_EMULATOR_ENDPOINT: moto!.endpoint },
+        timeoutMs: 120_000,
+      },
+    );
+
+  const ssmDigest = async () =>
+    (await aws!.ssm.send(new GetParameterCommand({ Name: names.imageDigestParameter }))).Parameter?.Value;
+
+  const liveImage = async () => {
+    const { services = [] } = await aws!.ecs.send(
+      new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }),
+    );
+    const { taskDefinition } = await aws!.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: services[0]!.taskDefinition! }),
+    );
+    return taskDefinition?.containerDefinitions?.[0]?.image;
+  };
+
+  const deploymentCount = async () =>
+    (
+      await aws!.codedeploy.send(
+        new ListDeploymentsCommand({ applicationName: names.codeDeployApp, deploymentGroupName: names.deploymentGroup }),
+      )
+    ).deployments?.length ?? 0;
+
+  it('applies the stack against the emulator', async (t) => {
+    if (skipReason !== undefined) return toolMissing(t, skipReason);
+    // Bootstrap, as the README describes: the digest and the provider keys exist before apply.
+    await aws!.ssm.send(
+      new PutParameterCommand({ Name: names.imageDigestParameter, Value: INITIAL, Type: 'String' }),
+    );
+    const config = loadStackConfig({ AWS_REGION: REGION, AWS_EMULATOR_ENDPOINT: moto!.endpoint });
+    for (const secret of config.secretNames) {
+      await aws!.ssm.send(
+        new PutParameterCommand({
+          Name: secretParameterName(config.prefix, secret),
+          Value: `e2e-${secret.toLowerCase()}`,
+          Type: 'SecureString',
+        }),
+      );
+    }
+    stackDir = synthesize(config, join(workDir, 'cdktf.out')).stackDir;
+    expectOk('terraform init', await tf(['init'], 120_000));
+    applied = true;
+    expectOk('terraform apply', await tf(['apply', '-auto-approve'], 300_000));
+    assert.ok(existsSync(join(stackDir, 'terraform.tfstate')), 'local state sits beside cdk.tf.json');
+    assert.equal(await liveImage(), INITIAL);
+  });
+
+  it('shows no changes on a second plan', async (t) => {
+    if (skipReason !== undefined) return toolMissing(t, skipReason);
+    const plan = await tf(['plan', '-detailed-exitcode']);
+    assert.equal(plan.code, 0, `expected no changes:\n${plan.stdout}\n${plan.stderr}`);
+  });
+
+  it('releases a new digest through the test-traffic gate to Succeeded', async (t) => {
+    if (skipReason !== undefined) return toolMissing(t, skipReason);
+    const marker = join(workDir, 'gate-ran');
+    const result = await releaseProgram(
+      '--image',
+      NEXT,
+      '--before-traffic',
+      `printf '%s %s' "$RELEASE_DEPLOYMENT_ID" "$RELEASE_IMAGE" > '${marker}'`,
+    );
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const out = result.stdout;
+    assert.match(out, /published .*sha256:b{64} to \/int\/balance-api\/image_digest/);
+    assert.match(out, /registered arn:aws:ecs:.*task-definition\/balance-api:2/);
+    assert.match(out, / Ready - green is up behind the test listener/);
+    assert.match(out, /before-traffic check exited 0/);
+    assert.match(out, / Succeeded/);
+    assert.ok(out.indexOf('before-traffic check exited 0') < out.indexOf(' Succeeded'), 'gate runs before the shift');
+    const [deploymentId, gateImage] = readFileSync(marker, 'utf8').split(' ');
+    assert.match(deploymentId ?? '', /^[\w-]+$/);
+    assert.equal(gateImage, NEXT);
+    assert.equal(await ssmDigest(), NEXT);
+    assert.equal(await liveImage(), NEXT);
+  });
+
+  it('does nothing when the digest is already live', async (t) => {
+    if (skipReason !== undefined) return toolMissing(t, skipReason);
+    const before = await deploymentCount();
+    const result = await releaseProgram('--image', NEXT);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /is already live; nothing to do/);
+    assert.equal(await deploymentCount(), before);
+    // Without --image it releases what SSM holds: the same, so again nothing.
+    const fromSsm = await releaseProgram();
+    assert.equal(fromSsm.code, 0, fromSsm.stdout + fromSsm.stderr);
+    assert.match(fromSsm.stdout, /image from \/int\/balance-api\/image_digest: .*sha256:b{64}/);
+    assert.equal(await deploymentCount(), before);
+  });
+
+  it('exits non-zero when the deployment fails, leaving the live release in place', async (t) => {
+    if (skipReason !== undefined) return toolMissing(t, skipReason);
+    const result = await releaseProgram('--image', UNHEALTHY);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, / Failed - ECS_UPDATE_ERROR: .*health checks/);
+    assert.match(result.stdout, /rollback: Automatic rollback triggered by DEPLOYMENT_FAILURE/);
+    assert.match(result.stdout, /FAILED: .*production stays on the previous release/);
+    assert.equal(await liveImage(), NEXT);
+    assert.equal(await ssmDigest(), NEXT, 'SSM is restored to the live image');
+  });
+
+  it('exits non-zero when an alarm stops the deployment', async (t) => {
+    if (skipReason !== undefined) return toolMissing(t, skipReason);
+    const alarm = `${names.service}-green-target-5xx`;
+    await setAlarmState(moto!.endpoint, REGION, alarm, 'ALARM');
+    try {
+      const result = await releaseProgram('--image', ALARMED);
+      assert.equal(result.code, 1, result.stdout + result.stderr);
+      assert.match(result.stdout, new RegExp(` Stopped - ALARM_ACTIVE: .*${alarm}`));
+      assert.match(result.stdout, /DEPLOYMENT_STOP_ON_ALARM/);
+    } finally {
+      await setAlarmState(moto!.endpoint, REGION, alarm, 'OK');
+    }
+    assert.equal(await liveImage(), NEXT);
+  });
+
+  it('stops with rollback when the before-traffic check fails', async (t) => {
+    if (skipReason !== undefined) return toolMissing(t, skipReason);
+    const result = await releaseProgram('--image', REJECTED, '--before-traffic', 'exit 7');
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /before-traffic check exited 7/);
+    assert.match(result.stdout, /stopping with rollback: the before-traffic check failed/);
+    assert.match(result.stdout, / Stopped - /);
+    assert.equal(await liveImage(), NEXT);
+  });
+
+  it('leaves Terraform and the releases in agreement: the plan is still clean', async (t) => {
+    if (skipReason !== undefined) return toolMissing(t, skipReason);
+    const plan = await tf(['plan', '-detailed-exitcode']);
+    assert.equal(plan.code, 0, `expected no changes after releases:\n${plan.stdout}\n${plan.stderr}`);
+  });
+
+  it('destroys the stack', async (t) => {
+    if (skipReason !== undefined) return toolMissing(t, skipReason);
+    expectOk('terraform destroy', await tf(['destroy', '-auto-approve'], 180_000));
+    destroyed = true;
+  });
+});
