@@ -20,6 +20,13 @@ Failure paths, each with CodeDeploy's error code and a rollback note when auto-r
     green tasks that never pass health checks: Failed
   - an alarm of the deployment group is in ALARM while traffic shifts: Stopped
   - StopDeployment: Stopped
+
+Smaller gaps this stack hits, patched to match AWS so a second `terraform plan` is clean:
+  - ECS services drop healthCheckGracePeriodSeconds, enableECSManagedTags, enableExecuteCommand
+    and availabilityZoneRebalancing
+  - ECS DescribeTaskDefinition by family returns the newest revision even when it is INACTIVE
+  - EC2 drops the description of security group rules that reference another group
+  - Application Auto Scaling has no ListTagsForResource/TagResource/UntagResource
 """
 
 import argparse

@@ -85,12 +85,17 @@ async function findMirror(): Promise<string | undefined> {
   for (const dir of implied) {
     if (existsSync(join(dir, PROVIDER_GLOB))) return dir;
   }
-  const found = await run(
-    'find',
-    ['/', '-xdev', '-name', 'terraform-provider-aws_*', '-path', '*registry.terraform.io*'],
-    { timeoutMs: 60_000 },
-  );
-  const binary = found.stdout.split('\n').find((line) => line.includes(`/${PROVIDER_GLOB}/`));
+  // Search the usual install roots first (seconds), then the whole root filesystem.
+  let binary: string | undefined;
+  for (const roots of [['/opt', '/usr/local', '/usr/share', '/srv', homedir()], ['/']]) {
+    const found = await run(
+      'find',
+      [...roots.filter((r) => existsSync(r)), '-xdev', '-name', 'terraform-provider-aws_*', '-path', '*registry.terraform.io*'],
+      { timeoutMs: 60_000 },
+    );
+    binary = found.stdout.split('\n').find((line) => line.includes(`/${PROVIDER_GLOB}/`));
+    if (binary !== undefined) break;
+  }
   if (binary === undefined) return undefined;
   // <root>/registry.terraform.io/hashicorp/aws/<version>/<os_arch>/terraform-provider-aws_*
   let root = binary;
