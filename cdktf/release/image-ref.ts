@@ -6,7 +6,7 @@ export interface ImageRef {
   readonly ref: string;
 }
 
-const REF = /^([a-z0-9][a-z0-9._\-/:]*[a-z0-9])@(sha256:[0-9a-f]{64})$/;
+const REF = /^([a-z0-9](?:[a-z0-9._\-/:]*[a-z0-9])?)@(sha256:[0-9a-f]{64})$/;
 
 export function parseImageRef(value: string): ImageRef {
   const ref = value.trim();

@@ -18,10 +18,10 @@ describe('parseReleaseOptions', () => {
 
   it('takes the image, the gate, the stop point and the emulator', () => {
     const options = parseReleaseOptions(
-      ['--image', 'r@sha256:x', '--before-traffic', 'k6 run smoke.ts', '--until', 'shifted', '--poll-seconds', '0.5'],
+      ['--image', `r@sha256:${'f'.repeat(64)}`, '--before-traffic', 'k6 run smoke.ts', '--until', 'shifted', '--poll-seconds', '0.5'],
       { AWS_DEFAULT_REGION: 'us-east-1', AWS_EMULATOR_ENDPOINT: 'http://127.0.0.1:5000', STACK_PREFIX: 'bal-stage' },
     );
-    assert.equal(options.image, 'r@sha256:x');
+    assert.equal(options.image, `r@sha256:${'f'.repeat(64)}`);
     assert.equal(options.beforeTraffic, 'k6 run smoke.ts');
     assert.equal(options.until, 'shifted');
     assert.equal(options.pollMs, 500);
@@ -37,5 +37,6 @@ describe('parseReleaseOptions', () => {
     assert.throws(() => parseReleaseOptions(['--poll-seconds', '0'], env), /--poll-seconds must be/);
     assert.throws(() => parseReleaseOptions(['--timeout-minutes', 'x'], env), /--timeout-minutes must be/);
     assert.throws(() => parseReleaseOptions([], {}), /AWS_REGION must be set/);
+    assert.throws(() => parseReleaseOptions(['--image', 'repo:latest'], env), /--image: image must be .*a tag is not a release/);
   });
 });

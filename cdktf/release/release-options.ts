@@ -1,6 +1,7 @@
 // Command line and environment of the release program, parsed once into a frozen object.
 import { parseArgs } from 'node:util';
 import { SERVICE_NAME } from '../naming.js';
+import { parseImageRef } from './image-ref.js';
 
 export interface ReleaseOptions {
   /** Digest reference to publish and release; absent: release what SSM holds. */
@@ -58,6 +59,13 @@ export function parseReleaseOptions(
   const timeoutMinutes = Number(values['timeout-minutes']);
   if (!(timeoutMinutes > 0 && timeoutMinutes <= 24 * 60)) {
     throw new UsageError(`--timeout-minutes must be a number in (0, 1440], got "${values['timeout-minutes']}"`);
+  }
+  if (values.image !== undefined) {
+    try {
+      parseImageRef(values.image);
+    } catch (error) {
+      throw new UsageError(`--image: ${(error as Error).message}`);
+    }
   }
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (region === undefined || region === '') throw new UsageError('AWS_REGION must be set');

@@ -42,7 +42,6 @@ export async function release(
   request: ReleaseRequest,
   log: (line: string) => void,
 ): Promise<ReleaseOutcome> {
-  const image = await resolveImage(aws, names, request.image, log);
   const group = await aws.codedeploy.send(
     new GetDeploymentGroupCommand({
       applicationName: names.codeDeployApp,
@@ -57,6 +56,8 @@ export async function release(
       `--before-traffic needs the deployment group to wait for test traffic (TEST_TRAFFIC_WAIT_MINUTES > 0); ${names.deploymentGroup} shifts at once`,
     );
   }
+  // Only after the group checks out: a refused release must not leave a new digest in SSM.
+  const image = await resolveImage(aws, names, request.image, log);
 
   const follow = (deploymentId: string): Promise<FollowResult> =>
     followDeployment(aws.codedeploy, deploymentId, {
