@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { HEALTH_CHECK_COMMAND } from './constructs/health-check.js';
@@ -96,8 +97,8 @@ describe('what the image does', () => {
 
   it('installs production dependencies cleanly, serves /healthz, and exits 0 on SIGTERM', { timeout: 240_000 }, async (t) => {
     if (!existsSync(join(root, 'src', 'main.ts'))) return toolMissing(t, 'src/main.ts does not exist yet');
-    const anvilBin = join(root, 'node_modules', '.bin', 'anvil');
-    if (!existsSync(anvilBin)) return toolMissing(t, 'anvil (@foundry-rs/anvil) is not installed');
+    const anvilBin = anvilBinary();
+    if (anvilBin === undefined) return toolMissing(t, 'the anvil binary (@foundry-rs/anvil-<os>-<arch>) is not installed');
     const app = join(work, 'app');
 
     // Stage "build": `npm run build` on exactly the files .dockerignore lets into the context,
@@ -173,6 +174,18 @@ describe('what the image does', () => {
     assert.doesNotMatch(server.output(), /Falling back to a NodeJS implementation/, 'runs on the native uWS binary');
   });
 });
+
+/** The platform binary itself, not the npm wrapper, so stopping it by PID stops anvil. */
+function anvilBinary(): string | undefined {
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  try {
+    const pkg = createRequire(import.meta.url).resolve(`@foundry-rs/anvil-${process.platform}-${arch}/package.json`);
+    const binary = join(dirname(pkg), 'bin', 'anvil');
+    return existsSync(binary) ? binary : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 async function waitForHealth(port: number, timeoutMs: number, server: Server): Promise<void> {
   const deadline = Date.now() + timeoutMs;
