@@ -221,6 +221,7 @@ describe('hardening', () => {
         assert.equal(res.status, status);
         assert.equal(res.headers['content-type'], PROBLEM);
         assert.equal(JSON.parse(res.body).code, code);
+        assert.equal(res.headers.connection, 'close');
         assert.equal(await connection.response(2000), 'closed');
       } finally {
         connection.close();

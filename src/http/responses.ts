@@ -30,8 +30,8 @@ export const PROBLEM_TYPE = 'application/problem+json';
 
 /**
  * Writes a whole response. Must run corked (inside the handler's own tick, or in res.cork).
- * `close` ends the connection after the response (used when a request body is left unread).
- * There is no Server header; the uWS build adds `uWebSockets: 20` itself and JS cannot remove it.
+ * `close` ends the connection after the response (used when a request body is left unread);
+ * `omitBody` answers a HEAD request (uWS would send the body otherwise). There is no Server header; the uWS build adds `uWebSockets: 20` itself and JS cannot remove it.
  */
 export function writeBody(
   res: HttpResponse,
@@ -41,6 +41,7 @@ export function writeBody(
   requestId: string,
   headers: ExtraHeaders = NO_HEADERS,
   close = false,
+  omitBody = false,
 ): void {
   res.writeStatus(statusLine(status));
   res.writeHeader('content-type', contentType);
@@ -48,7 +49,10 @@ export function writeBody(
   res.writeHeader('cache-control', 'no-store');
   res.writeHeader('x-request-id', requestId);
   for (let i = 0; i < headers.length; i++) res.writeHeader(headers[i]![0], headers[i]![1]);
-  res.end(body, close);
+  // endWithoutBody() only without arguments: with a length this uWS build aborts the process.
+  // When closing anyway, the body is harmless (nothing follows it on the connection).
+  if (omitBody && !close) res.endWithoutBody();
+  else res.end(body, close);
 }
 
 /** A response without a body (204). */
@@ -79,20 +83,21 @@ export function writeProblem(
   return status;
 }
 
+export interface ProblemOptions {
+  readonly instance?: string;
+  readonly extra?: Readonly<Record<string, unknown>>;
+  readonly headers?: ExtraHeaders;
+  readonly close?: boolean;
+  /** A HEAD request: status and headers only. */
+  readonly omitBody?: boolean;
+}
+
 /** A problem+json answer from a code and detail, without an Error object; returns the status. */
-export function writeProblemDetails(
-  res: HttpResponse,
-  code: ErrorCode,
-  detail: string,
-  requestId: string,
-  instance?: string,
-  extra?: Readonly<Record<string, unknown>>,
-  headers: ExtraHeaders = NO_HEADERS,
-  close = false,
-): number {
-  const body = problemDetails(code, detail, instance, extra);
-  writeBody(res, body.status as number, PROBLEM_TYPE, JSON.stringify(body), requestId, headers, close);
-  return body.status as number;
+export function writeProblemDetails(res: HttpResponse, code: ErrorCode, detail: string, requestId: string, options: ProblemOptions = {}): number {
+  const body = problemDetails(code, detail, options.instance, options.extra);
+  const status = body.status as number;
+  writeBody(res, status, PROBLEM_TYPE, JSON.stringify(body), requestId, options.headers, options.close, options.omitBody);
+  return status;
 }
 
 /** Both header lists (allocates only when both have entries). */

@@ -66,6 +66,7 @@ const HEALTHY = Buffer.from(JSON.stringify({ status: 'ok' }));
 /** Client went away before the answer (nginx's convention); counted, never written. */
 const CLIENT_CLOSED = 499;
 const LIMITER_SWEEP_MS = 10_000;
+const ALLOW_GET: ExtraHeaders = Object.freeze([Object.freeze(['allow', 'GET'] as const)]);
 
 /** State of one request that awaits (address check on the pool, or a cache miss). */
 class Pending {
@@ -129,7 +130,12 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
         : undefined;
     if (refusal === undefined && admit && access !== undefined) refusal = access.admit(res, req, started);
     if (refusal === undefined) return false;
-    const status = writeProblemDetails(res, refusal.code, refusal.detail, id, undefined, refusal.extra, withHeaders(refusal.headers, headers), refusal.close);
+    const status = writeProblemDetails(res, refusal.code, refusal.detail, id, {
+      extra: refusal.extra,
+      headers: withHeaders(refusal.headers, headers),
+      close: refusal.close,
+      omitBody: method === 'head',
+    });
     finish(route, status, started, id, undefined);
     return true;
   };
@@ -156,7 +162,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
     trace: RequestTrace | undefined,
   ) => {
     const extra = check.checksummed === undefined ? undefined : { checksummed: check.checksummed };
-    const status = writeProblemDetails(res, check.code, check.detail, id, url, extra, headers);
+    const status = writeProblemDetails(res, check.code, check.detail, id, { instance: url, extra, headers });
     finish(ROUTE.balance, status, started, id, trace);
   };
 
@@ -299,7 +305,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
           },
           id,
         );
-      } else status = writeProblemDetails(res, 'NOT_READY', 'no usable provider or no head known yet', id, '/readyz');
+      } else status = writeProblemDetails(res, 'NOT_READY', 'no usable provider or no head known yet', id, { instance: '/readyz' });
       finish(ROUTE.readyz, status, started, id, undefined);
     }),
   );
@@ -383,7 +389,10 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
         const headers = route === ROUTE.balance ? corsHeaders(req) : NO_HEADERS;
         if (refused(res, req, route, started, id, req.getUrl(), method, headers, admit)) return;
         const upper = asSent.slice(0, 16).replace(/[^A-Za-z-]/g, '');
-        const status = writeProblemDetails(res, 'METHOD_NOT_ALLOWED', `${upper} is not allowed here; use GET`, id, undefined, undefined, withHeaders([['allow', 'GET']], headers));
+        const status = writeProblemDetails(res, 'METHOD_NOT_ALLOWED', `${upper} is not allowed here; use GET`, id, {
+          headers: withHeaders(ALLOW_GET, headers),
+          omitBody: method === 'head',
+        });
         finish(route, status, started, id, undefined);
       }),
     );
@@ -394,8 +403,9 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
     guard(log, (res, req) => {
       const started = performance.now();
       const id = ids.from(req.getHeader('x-request-id'));
-      if (refused(res, req, ROUTE.unmatched, started, id, req.getUrl(), req.getCaseSensitiveMethod().toLowerCase(), NO_HEADERS, true)) return;
-      writeProblemDetails(res, 'NOT_FOUND', 'no such route; see GET /address/balance/:address', id);
+      const method = req.getCaseSensitiveMethod().toLowerCase();
+      if (refused(res, req, ROUTE.unmatched, started, id, req.getUrl(), method, NO_HEADERS, true)) return;
+      writeProblemDetails(res, 'NOT_FOUND', 'no such route; see GET /address/balance/:address', id, { omitBody: method === 'head' });
       finish(ROUTE.unmatched, 404, started, id, undefined);
     }),
   );

@@ -53,17 +53,17 @@ export class RawConnection {
     if (!this.ended) this.socket.write(data);
   }
 
-  /** Sends one request and reads one response. */
-  async request(data: string | Buffer, timeoutMs = 5000): Promise<RawOutcome> {
+  /** Sends one request and reads one response (`head`: a HEAD request, so no body follows). */
+  async request(data: string | Buffer, timeoutMs = 5000, head = false): Promise<RawOutcome> {
     this.write(data);
-    return this.response(timeoutMs);
+    return this.response(timeoutMs, head);
   }
 
   /** Reads the next response: 'closed' if the connection ends first, 'timeout' if nothing comes. */
-  async response(timeoutMs = 5000): Promise<RawOutcome> {
+  async response(timeoutMs = 5000, head = false): Promise<RawOutcome> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const parsed = this.parse();
+      const parsed = this.parse(head);
       if (parsed !== undefined) return parsed;
       if (this.ended) return 'closed';
       const left = deadline - Date.now();
@@ -83,7 +83,7 @@ export class RawConnection {
     this.socket.destroy();
   }
 
-  private parse(): RawResponse | undefined {
+  private parse(head: boolean): RawResponse | undefined {
     const end = this.buffer.indexOf('\r\n\r\n');
     if (end < 0) return undefined;
     const [statusLine, ...lines] = this.buffer.subarray(0, end).toString('latin1').split('\r\n');
@@ -92,7 +92,7 @@ export class RawConnection {
       const colon = line.indexOf(':');
       headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
     }
-    const length = Number(headers['content-length'] ?? 0);
+    const length = head ? 0 : Number(headers['content-length'] ?? 0);
     if (this.buffer.length < end + 4 + length) return undefined;
     const body = this.buffer.subarray(end + 4, end + 4 + length).toString('utf8');
     this.buffer = this.buffer.subarray(end + 4 + length);
