@@ -92,7 +92,10 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
   const cors = config.corsOrigins.length === 0 ? undefined : new Cors(config.corsOrigins);
   const access = AccessControl.needed(config) ? new AccessControl(config, recorder) : undefined;
   const limiter = access?.clients;
-  if (limiter !== undefined) recorder.limiterClients = () => limiter.size;
+  if (limiter !== undefined) {
+    recorder.limiterClients = () => limiter.size;
+    recorder.limiterCapacity = config.rateLimitMaxClients;
+  }
   const accessLog = log.isLevelEnabled('debug');
   let inflight = 0;
   const listenSockets: us_listen_socket[] = [];

@@ -45,6 +45,8 @@ export class HttpRecorder {
   inflight = 0;
   /** Clients the rate limiter currently remembers (set by the server when limiting is on). */
   limiterClients: () => number = () => 0;
+  /** RATE_LIMIT_MAX_CLIENTS when per-client limiting is on, else 0. */
+  limiterCapacity = 0;
 
   record(route: number, status: number, seconds: number): void {
     this.requests[route * STATUS_SLOTS + (STATUS_SLOT[status] ?? OTHER_STATUS)]!++;
@@ -225,6 +227,9 @@ export class Metrics {
     ]);
     this.add('balance_api_rate_limiter_clients', 'Clients the rate limiter currently remembers (bounded by RATE_LIMIT_MAX_CLIENTS)', 'gauge', () => [
       { value: http.limiterClients() },
+    ]);
+    this.add('balance_api_rate_limiter_capacity', 'RATE_LIMIT_MAX_CLIENTS when per-client limiting is on, else 0', 'gauge', () => [
+      { value: http.limiterCapacity },
     ]);
   }
 }
