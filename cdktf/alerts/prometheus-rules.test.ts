@@ -34,7 +34,7 @@ async function exportedNames(): Promise<Set<string>> {
     codec: { stats: () => ({ workers: 0, queued: 0, utilization: 0 }) },
   });
   const names = new Set<string>(['up']);
-  for (const metric of metrics.registry.getMetricsAsArray()) {
+  for (const metric of metrics.registry.getMetricsAsArray() as unknown as { get(): Promise<{ name: string; type: string }> | { name: string; type: string } }[]) {
     const { name, type } = await metric.get();
     names.add(name);
     if (type === 'histogram' || type === 'summary') for (const suffix of ['_bucket', '_sum', '_count']) names.add(name + suffix);
