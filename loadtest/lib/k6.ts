@@ -8,6 +8,8 @@ import { requestPath, SCENARIOS, type ScenarioName } from '../scenarios.ts';
 const BASE_URL = (__ENV.BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
 // Distinct per run so cold addresses stay cold across runs against one long-lived service.
 const RUN = Number(__ENV.RUN_ID ?? Math.floor(Date.now() / 1000));
+// Sent as x-api-key when the service runs with API_KEYS (production does).
+const HEADERS: Record<string, string> = __ENV.API_KEY ? { 'x-api-key': __ENV.API_KEY } : {};
 
 export function k6Options(name: ScenarioName): Options {
   const s = SCENARIOS[name];
@@ -27,7 +29,7 @@ export function k6Iteration(name: ScenarioName): () => void {
   const s = SCENARIOS[name];
   return () => {
     const { path, kind } = requestPath(s, RUN, exec.vu.idInTest, exec.vu.iterationInScenario, Math.random());
-    const res = http.get(`${BASE_URL}${path}`, { tags: { kind, name: `GET /address/balance/:address (${kind})` } });
+    const res = http.get(`${BASE_URL}${path}`, { headers: HEADERS, tags: { kind, name: `GET /address/balance/:address (${kind})` } });
     check(res, {
       'status is 200': (r) => r.status === 200,
       'body has balanceWei': (r) => typeof r.body === 'string' && r.body.includes('"balanceWei"'),
