@@ -177,8 +177,12 @@ export class ProviderRouter implements Upstream {
     }
   }
 
-  private lag(p: ProviderHandle, now: number): number | undefined {
-    return now - p.headSeenAt <= this.freshMs ? lagOf(p.head, this.newest) : undefined;
+  /**
+   * Blocks behind the newest head, from the last head it reported however old: a lagging provider
+   * stays out of reads until a poll shows it caught up, idle time does not launder it.
+   */
+  private lag(p: ProviderHandle, _now: number): number | undefined {
+    return lagOf(p.head, this.newest);
   }
 
   private wantsHeadPoll(p: ProviderHandle, now: number): boolean {
@@ -287,7 +291,8 @@ export class ProviderRouter implements Upstream {
       const lag = this.lag(p, now);
       if (p.state(now, this.chainId, lag, maxLag) !== 'healthy') continue;
       p.score = p.scoreAt(now, best, lag, maxLag);
-      if (lag !== undefined && p.head !== undefined && p.head.number >= at.number) ready.push(p);
+      // Having served a head at or above the pinned block, it has the block (same chain).
+      if (p.head !== undefined && p.head.number >= at.number) ready.push(p);
       else unsure.push(p);
     }
     const ranking = rank(ready, this.random);

@@ -99,10 +99,12 @@ export class ProviderHandle {
     this.lastErrorKind = error.kind;
     switch (error.kind) {
       case 'rate-limited': {
+        // One episode, however many calls of a batch the limit hit.
         const wasCooling = now < this.coolUntil;
         this.coolUntil = Math.max(this.coolUntil, now + rateLimitCooldownMs(error.retryAfterMs));
+        if (wasCooling) return undefined;
         this.window.add('rate-limited', now);
-        return wasCooling ? undefined : 'cooling';
+        return 'cooling';
       }
       case 'block-not-found':
       case 'invalid-request':

@@ -8,29 +8,31 @@ describe('score', () => {
   const table: [string, Partial<ScoreInput>, number][] = [
     ['the best provider with no errors scores 1', {}, 1],
     ['an unmeasured provider ranks as fast as the best', { latencyMs: undefined }, 1],
-    ['latency relative to the best, smoothed: 30 ms vs 10 ms', { latencyMs: 30 }, 0.3 * (30 / 50) + 0.7],
-    ['1 ms vs 2 ms on a LAN is nearly equal', { latencyMs: 2, bestLatencyMs: 1 }, 0.3 * (21 / 22) + 0.7],
-    ['a hung provider (in-flight age 2 s) keeps only its stability share', { latencyMs: 2010 }, 0.3 * (30 / 2030) + 0.7],
-    ['half its calls failing', { errorRate: 0.5 }, 0.3 + 0.35],
-    ['error rate above 1 is clamped', { errorRate: 2 }, 0.3],
+    ['latency relative to the best, smoothed: 30 ms vs 10 ms', { latencyMs: 30 }, 30 / 50],
+    ['1 ms vs 2 ms on a LAN is nearly equal', { latencyMs: 2, bestLatencyMs: 1 }, 21 / 22],
+    ['a 400 ms provider against a 10 ms one', { latencyMs: 400 }, 30 / 420],
+    ['a hung provider (in-flight age 2 s) is all but out', { latencyMs: 2010 }, 30 / 2030],
+    ['half its calls failing', { errorRate: 0.5 }, 0.5],
+    ['error rate above 1 is clamped', { errorRate: 2 }, 0],
     ['one consecutive failure halves it', { consecutiveFailures: 1 }, 0.5],
     ['three consecutive failures', { consecutiveFailures: 3 }, 0.125],
-    ['two rate-limit hits in the window', { rateLimited: 2 }, 1 / 3],
+    ['one rate-limit episode in the window', { rateLimited: 1 }, 1 / 1.5],
+    ['two rate-limit episodes in the window', { rateLimited: 2 }, 0.5],
     ['one block behind of three allowed', { lag: 1 }, 0.75],
     ['at the allowed lag', { lag: 3 }, 0.25],
     ['past the allowed lag: never chosen', { lag: 4 }, 0],
     ['unknown lag counts as none', { lag: undefined }, 1],
-    ['combined: 20 % errors, one failure, one block behind', { errorRate: 0.2, consecutiveFailures: 1, lag: 1 }, (0.3 + 0.7 * 0.8) * 0.75 * 0.5],
+    ['combined: 20 % errors, one failure, one block behind', { errorRate: 0.2, consecutiveFailures: 1, lag: 1 }, 0.8 * 0.5 * 0.75],
   ];
   for (const [name, input, expected] of table) {
     it(name, () => assert.ok(Math.abs(score({ ...base, ...input }) - expected) < 1e-9, `${score({ ...base, ...input })} != ${expected}`));
   }
 
-  it('prefers a fast flaky provider to a slow clean one: a fast error fails over in milliseconds', () => {
-    const healthy = score(base);
-    const slow = score({ ...base, latencyMs: 300 });
-    const flaky = score({ ...base, errorRate: 0.3 });
-    assert.ok(healthy > flaky && flaky > slow, `${healthy} ${flaky} ${slow}`);
+  it('ranks a fast provider that was rate-limited or failed once above a 400 ms one', () => {
+    const slow = score({ ...base, latencyMs: 400 });
+    for (const recovering of [{ rateLimited: 2 }, { consecutiveFailures: 1 }, { errorRate: 0.3 }]) {
+      assert.ok(score({ ...base, ...recovering }) > slow, JSON.stringify(recovering));
+    }
   });
 });
 

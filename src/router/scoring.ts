@@ -1,29 +1,32 @@
 /**
- * Provider health as one number in [0, 1] (higher is better). Pure: every input is passed in, so
- * the table in scoring.test.ts pins the policy down.
+ * Provider health as one number in (0, 1] (higher is better; 0 only past the allowed lag). Pure:
+ * every input is passed in, so the table in scoring.test.ts pins the policy down.
  *
- * 1. Latency (weight 0.3): the provider's latency relative to the best candidate's, smoothed by
- *    LATENCY_SMOOTHING_MS so that 1 ms vs 2 ms on a LAN is not a 2x difference. The latency fed in is
- *    the EWMA of answers, raised to the age of calls still in flight: a provider that just hung is
- *    demoted before any timeout fires.
- * 2. Stability (weight 0.7): 1 - error rate over the recent window (viem's rankTransports uses the
- *    same 0.3 / 0.7 split).
- * 3. Multiplied by penalties: 0.5 per consecutive failure, 1 / (1 + rate-limit hits in the window),
- *    and a head-lag factor that falls linearly to 1 / (maxLag + 1) at the allowed lag and to 0 past it.
+ * A product of discounts, each 1 for a perfect provider, so one bad dimension cannot be hidden by
+ * the others (a provider 20x slower than the best must not win on a clean error record):
+ * - latency: (best + 20 ms) / (latency + 20 ms). The smoothing keeps 1 ms vs 2 ms on a LAN from
+ *   reading as 2x. The latency is the EWMA of answers, raised to the mean age of calls still in
+ *   flight, so a provider that just hung is demoted within milliseconds, long before a timeout.
+ * - stability: 1 - error rate over the last 30 s.
+ * - consecutive failures: 0.5 per failure in a row (the breaker opens at 3).
+ * - rate limits: 1 / (1 + 0.5 x episodes in the last 30 s). The cooldown itself keeps the provider
+ *   out while it asked us to; this keeps it second choice for a while after, so we do not walk
+ *   straight back into the limit.
+ * - head lag: 1 - lag / (maxLag + 1), and 0 past maxLag.
  */
-export const LATENCY_WEIGHT = 0.3;
-export const STABILITY_WEIGHT = 0.7;
 export const LATENCY_SMOOTHING_MS = 20;
+export const FAILURE_DISCOUNT = 0.5;
+export const RATE_LIMIT_DISCOUNT = 0.5;
 export const EWMA_ALPHA = 0.25;
 
 export interface ScoreInput {
-  /** EWMA latency (ms), or the age of the oldest-looking in-flight call if larger; undefined: unmeasured. */
+  /** EWMA latency (ms), or the mean age of in-flight calls if larger; undefined: unmeasured. */
   readonly latencyMs: number | undefined;
   /** The lowest latencyMs among the candidates compared. */
   readonly bestLatencyMs: number;
   /** Failed calls / all calls over the window, 0..1. */
   readonly errorRate: number;
-  /** Rate-limit answers over the window. */
+  /** Rate-limit episodes (cooldowns started) over the window. */
   readonly rateLimited: number;
   /** Blocks behind the newest head among providers; undefined: unknown (treated as 0). */
   readonly lag: number | undefined;
@@ -36,13 +39,12 @@ export function score(input: ScoreInput): number {
   if (lag > input.maxLag) return 0;
   // Unmeasured providers rank as if as fast as the best, so they get measured.
   const latency = input.latencyMs ?? input.bestLatencyMs;
-  const latencyScore = (input.bestLatencyMs + LATENCY_SMOOTHING_MS) / (Math.max(latency, input.bestLatencyMs) + LATENCY_SMOOTHING_MS);
+  const latencyFactor = (input.bestLatencyMs + LATENCY_SMOOTHING_MS) / (Math.max(latency, input.bestLatencyMs) + LATENCY_SMOOTHING_MS);
   const stability = 1 - clamp01(input.errorRate);
-  const base = LATENCY_WEIGHT * latencyScore + STABILITY_WEIGHT * stability;
+  const failureFactor = FAILURE_DISCOUNT ** input.consecutiveFailures;
+  const rateLimitFactor = 1 / (1 + RATE_LIMIT_DISCOUNT * input.rateLimited);
   const lagFactor = 1 - lag / (input.maxLag + 1);
-  const failureFactor = 0.5 ** input.consecutiveFailures;
-  const rateLimitFactor = 1 / (1 + input.rateLimited);
-  return base * lagFactor * failureFactor * rateLimitFactor;
+  return latencyFactor * stability * failureFactor * rateLimitFactor * lagFactor;
 }
 
 /** Exponentially weighted moving average; the first sample is taken as is. */

@@ -45,7 +45,7 @@ export interface ProviderSnapshot {
   /** Calls and errors since start. */
   readonly requests: number;
   readonly errors: number;
-  /** Outcomes over the last 30 s. */
+  /** Outcomes over the last 30 s (rateLimited: cooldowns started). */
   readonly recent?: { readonly ok: number; readonly errors: number; readonly rateLimited: number };
   /** For 'open' and 'cooling': milliseconds until the provider is tried again. */
   readonly retryInMs?: number | undefined;
