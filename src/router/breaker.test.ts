@@ -89,4 +89,13 @@ describe('CircuitBreaker', () => {
     assert.equal(b.success(10), false);
     assert.equal(b.state(10), 'open');
   });
+
+  it('closes on a last-resort success while open, and a last-resort failure does not lengthen the cooldown', () => {
+    const b = new CircuitBreaker();
+    for (let i = 0; i < 3; i++) b.failure(0);
+    assert.equal(b.failure(10), false);
+    assert.equal(b.retryInMs(10), 990, 'cooldown unchanged');
+    assert.equal(b.success(20, true), true);
+    assert.equal(b.state(20), 'closed');
+  });
 });

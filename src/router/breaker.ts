@@ -7,6 +7,8 @@
  *   15 s at most, so a recovered provider is back within ~15 s plus one probe).
  * half-open -> closed on the probe's success; -> open (longer cooldown) on its failure.
  * The re-open count forgets after the breaker has stayed closed for `forgetAfterMs`.
+ * When every provider is open the router still asks them (last resort, see provider-router.ts): a
+ * success then closes the circuit at once; a failure changes nothing (no longer cooldown).
  *
  * Rate limits are not failures: the provider is fine, it asked us to wait. They cool it for the
  * time it named (Retry-After, error.data.backoff_seconds) or 30 s, without touching the breaker.
@@ -80,13 +82,18 @@ export class CircuitBreaker {
     return true;
   }
 
-  /** Whether `success`/`failure` just changed the state (for logging transitions). */
-  success(now: number): boolean {
+  /**
+   * Whether `success`/`failure` just changed the state (for logging transitions). `lastResort`: the
+   * call went to this provider while its circuit was open because no provider was closed; its
+   * success closes the circuit as a probe's would.
+   */
+  success(now: number, lastResort = false): boolean {
     this.consecutive = 0;
     this.push(false);
-    // Only the probe's answer closes an open breaker: a late answer to a call sent before it
-    // opened says little about now.
-    if (this.state(now) !== 'half-open') return false;
+    // Otherwise only the probe's answer closes an open breaker: a late answer to a call sent
+    // before it opened says little about now.
+    const state = this.state(now);
+    if (state === 'closed' || (state === 'open' && !lastResort)) return false;
     this.stateValue = 'closed';
     this.closedSince = now;
     this.probing = false;

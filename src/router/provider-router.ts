@@ -9,6 +9,9 @@
  * - Reads: pinned by block hash (EIP-1898), ranked by score with a little exploration, failed over
  *   and hedged within REQUEST_DEADLINE_MS (router/failover.ts). A provider without the block is
  *   skipped for that read only; when no provider answers, a 502 lists each one's redacted cause.
+ * - Last resort: when every right-chain provider's circuit is open, they are asked anyway (a
+ *   success closes the circuit), so a recovered provider serves at once instead of after its
+ *   cooldown. Rate-limited providers are never asked before their Retry-After.
  */
 import { networkName, parseBlock, parseQuantity, type Head } from '../chain/head.js';
 import { HeadTracker } from '../chain/head-tracker.js';
@@ -94,6 +97,7 @@ export class ProviderRouter implements Upstream {
     params: readonly unknown[],
     parse: (result: unknown) => T | undefined,
     signal?: AbortSignal,
+    lastResort = false,
   ): Promise<{ value: T; latencyMs: number }> {
     const started = this.clock();
     p.begin(started);
@@ -103,7 +107,7 @@ export class ProviderRouter implements Upstream {
       const value = parse(result);
       if (value === undefined) throw new UpstreamError('bad-response', p.name, `malformed ${method} result`);
       p.end(started);
-      this.transition(p, p.ok(latencyMs, this.clock()));
+      this.transition(p, p.ok(latencyMs, this.clock(), lastResort));
       this.onCall?.(p.name, method, 'ok', latencyMs);
       return { value, latencyMs };
     } catch (caught) {
@@ -193,13 +197,27 @@ export class ProviderRouter implements Upstream {
     return state === 'closed' || p.breaker.tryProbe(now);
   }
 
+  /**
+   * When no right-chain provider has a closed circuit, waiting out the cooldowns would turn a
+   * recovered provider into seconds of 502s (with one provider, always). Poll them all instead;
+   * a success closes the circuit. Polls stay one in flight per provider.
+   */
+  private lastResortPolls(now: number): ProviderHandle[] {
+    const closed = this.providers.some((p) => p.chainId === this.chainId && p.chainId !== undefined && p.breaker.state(now) === 'closed');
+    if (closed) return [];
+    return this.providers.filter((p) => !p.headInFlight && p.lastResort(now, this.chainId, this.lag(p, now), this.config.maxHeadLagBlocks));
+  }
+
   /** Asks `p` for its latest block (and chain id when due). Never rejects; the latency on success. */
-  private async pollHead(p: ProviderHandle): Promise<number | undefined> {
+  private async pollHead(p: ProviderHandle, lastResort = false): Promise<number | undefined> {
     p.headInFlight = true;
     const now = this.clock();
     const chainDue = p.chainId === undefined || now - p.chainCheckedAt >= this.chainCheckMs;
-    const chain = chainDue ? this.invoke(p, 'eth_chainId', [], parseChainId) : undefined;
-    const block = p.chainId === undefined || p.chainId === this.chainId ? this.invoke(p, 'eth_getBlockByNumber', ['latest', false], parseBlock) : undefined;
+    const chain = chainDue ? this.invoke(p, 'eth_chainId', [], parseChainId, undefined, lastResort) : undefined;
+    const block =
+      p.chainId === undefined || p.chainId === this.chainId
+        ? this.invoke(p, 'eth_getBlockByNumber', ['latest', false], parseBlock, undefined, lastResort)
+        : undefined;
     const [chainResult, blockResult] = await Promise.allSettled([chain, block]);
     p.headInFlight = false;
     if (chainResult.status === 'fulfilled' && chainResult.value !== undefined) this.learnChain(p, chainResult.value.value);
@@ -223,7 +241,12 @@ export class ProviderRouter implements Upstream {
   private refreshHeads(): Promise<Head> {
     if (this.closed) return Promise.reject(new ServiceError('UPSTREAM_UNAVAILABLE', 'shutting down'));
     const now = this.clock();
-    const round = this.providers.filter((p) => this.wantsHeadPoll(p, now));
+    let round = this.providers.filter((p) => this.wantsHeadPoll(p, now));
+    let lastResort = false;
+    if (round.length === 0) {
+      round = this.lastResortPolls(now);
+      lastResort = true;
+    }
     if (round.length === 0) return Promise.resolve().then(() => this.settleHead());
     return new Promise<Head>((resolve, reject) => {
       let left = round.length;
@@ -240,7 +263,7 @@ export class ProviderRouter implements Upstream {
         }
       };
       for (const p of round) {
-        void this.pollHead(p).then((latency) => {
+        void this.pollHead(p, lastResort).then((latency) => {
           if (latency !== undefined && grace === undefined && !done) grace = setTimeout(finish, Math.min(250, Math.max(20, latency)));
           if (--left === 0) finish();
         });
@@ -277,7 +300,7 @@ export class ProviderRouter implements Upstream {
   // ---- reads ---------------------------------------------------------------------------------
 
   /** Usable providers for a read at `at`, best first; those not known to have the block go last. */
-  private candidates(at: Head, now: number): { order: ProviderHandle[]; explored: boolean } {
+  private candidates(at: Head, now: number): { order: ProviderHandle[]; explored: boolean; lastResort: boolean } {
     const maxLag = this.config.maxHeadLagBlocks;
     let best = Number.POSITIVE_INFINITY;
     for (const p of this.providers) {
@@ -298,12 +321,16 @@ export class ProviderRouter implements Upstream {
     const ranking = rank(ready, this.random);
     unsure.sort((a, b) => b.score - a.score);
     for (const p of unsure) ranking.order.push(p);
-    return ranking;
+    if (ranking.order.length > 0) return { ...ranking, lastResort: false };
+    // Every circuit open: ask them anyway, the soonest to reopen first, rather than fail unasked.
+    const open = this.providers.filter((p) => p.lastResort(now, this.chainId, this.lag(p, now), maxLag));
+    open.sort((a, b) => a.breaker.retryInMs(now) - b.breaker.retryInMs(now));
+    return { order: open, explored: false, lastResort: true };
   }
 
   async getBalance(address: string, at: Head): Promise<BalanceRead> {
     const now = this.clock();
-    const { order, explored } = this.candidates(at, now);
+    const { order, explored, lastResort } = this.candidates(at, now);
     const failures = new Map<ProviderHandle, UpstreamError>();
     if (order.length === 0) throw this.unavailable('no provider can serve reads right now', failures);
     // An exploration pick is hedged on the best provider's delay: exploring must not cost clients.
@@ -317,7 +344,7 @@ export class ProviderRouter implements Upstream {
         deadlineMs: this.config.requestDeadlineMs,
         hedgeDelayMs: (p, attempt) => hedgeDelayMs(attempt === 1 && bestP95 !== undefined ? bestP95 : p.latencies.p95()),
         read: async (p, signal) => {
-          const { value, latencyMs } = await this.invoke(p, 'eth_getBalance', params, parseQuantity, signal);
+          const { value, latencyMs } = await this.invoke(p, 'eth_getBalance', params, parseQuantity, signal, lastResort);
           return { wei: value, latencyMs, provider: p.name };
         },
       });

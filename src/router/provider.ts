@@ -75,11 +75,11 @@ export class ProviderHandle {
     return age > this.latencyEwma ? age : this.latencyEwma;
   }
 
-  ok(latencyMs: number, now: number): Transition {
+  ok(latencyMs: number, now: number, lastResort = false): Transition {
     this.latencyEwma = ewma(this.latencyEwma, latencyMs);
     this.latencies.add(latencyMs);
     this.window.add('ok', now);
-    if (!this.breaker.success(now)) return undefined;
+    if (!this.breaker.success(now, lastResort)) return undefined;
     // Back from open: judge it on what it does now, not on the outage.
     this.window.clear();
     this.latencies.clear();
@@ -134,6 +134,17 @@ export class ProviderHandle {
       maxLag,
       consecutiveFailures: this.breaker.consecutiveFailures,
     });
+  }
+
+  /** Right chain, not cooling, not lagging, but its circuit is not closed: asked only as a last resort. */
+  lastResort(now: number, expectedChainId: number | undefined, lag: number | undefined, maxLag: number): boolean {
+    return (
+      this.chainId !== undefined &&
+      this.chainId === expectedChainId &&
+      this.breaker.state(now) !== 'closed' &&
+      now >= this.coolUntil &&
+      (lag === undefined || lag <= maxLag)
+    );
   }
 
   state(now: number, expectedChainId: number | undefined, lag: number | undefined, maxLag: number): ProviderState {
