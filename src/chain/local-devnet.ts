@@ -59,6 +59,11 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilNode>
     });
     child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
   });
+  // A node must not outlive its owner: however the owner exits (process.exit, a crash, a test
+  // runner tearing down), take the node along.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.removeListener('exit', reap));
   const url = `http://127.0.0.1:${port}`;
   let id = 0;
   const rpc = async <T>(method: string, params: unknown[] = []): Promise<T> => {

@@ -37,16 +37,25 @@ export async function failover<P, R>(plan: FailoverPlan<P, R>): Promise<R> {
     take: (): P | undefined => plan.order[next++],
     hasNext: () => next < plan.order.length,
   };
+  const worthRetrying = (error: unknown) =>
+    error instanceof UpstreamError && error.retryable && cursor.hasNext() && !deadline.signal.aborted;
+  const started = performance.now();
   try {
-    return await pRetry((attempt) => hedgedAttempt(plan, cursor, attempt, deadline.signal), {
-      retries: Math.max(0, plan.order.length - 1),
+    // The first attempt runs outside p-retry: most reads succeed on it, and p-retry's setup showed
+    // up as a visible share of a miss's CPU in profiles. p-retry takes over after a failure.
+    try {
+      return await hedgedAttempt(plan, cursor, 1, deadline.signal);
+    } catch (error) {
+      if (!worthRetrying(error)) throw error;
+    }
+    return await pRetry((attempt) => hedgedAttempt(plan, cursor, attempt + 1, deadline.signal), {
+      retries: Math.max(0, plan.order.length - 2),
       minTimeout: 0,
       maxTimeout: 0,
       factor: 1,
       randomize: false,
-      maxRetryTime: plan.deadlineMs,
-      shouldRetry: ({ error }) =>
-        error instanceof UpstreamError && error.retryable && cursor.hasNext() && !deadline.signal.aborted,
+      maxRetryTime: Math.max(1, plan.deadlineMs - (performance.now() - started)),
+      shouldRetry: ({ error }) => worthRetrying(error),
     });
   } finally {
     clearTimeout(timer);
