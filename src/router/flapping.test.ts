@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { FLAP_FAULTS, runFlapping } from './flapping.js';
-import { startRouterFixture, type RouterFixture } from './router-fixture.js';
+import { FLAP_FAULTS, runFlapping } from '../testing/flapping.js';
+import { startRouterFixture, type RouterFixture } from '../testing/router-fixture.js';
 
 let fx: RouterFixture;
 

@@ -12,7 +12,7 @@ import { ServiceError } from '../errors.js';
 import { startCluster, WATCHED, type AnvilCluster } from '../testing/anvil-cluster.js';
 import { startFaultProxy, type FaultProxy } from '../testing/fault-proxy.js';
 import { ProviderRouter } from './provider-router.js';
-import { eventually, FAKE_KEY, FAKE_TOKEN, freshAddress } from './router-fixture.js';
+import { eventually, FAKE_KEY, FAKE_TOKEN, freshAddress } from '../testing/router-fixture.js';
 import type { CallOutcome } from './upstream.js';
 
 let cluster: AnvilCluster;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Fault } from '../testing/fault-proxy.js';
-import { drive, eventually, FAKE_KEY, FAKE_TOKEN, freshAddress, percentile, startRouterFixture, type RouterFixture } from './router-fixture.js';
+import { drive, eventually, FAKE_KEY, FAKE_TOKEN, freshAddress, percentile, startRouterFixture, type RouterFixture } from '../testing/router-fixture.js';
 import type { ProviderSnapshot } from './upstream.js';
 
 let fx: RouterFixture;

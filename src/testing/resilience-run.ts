@@ -3,7 +3,7 @@
  * baseline in the same run, on real anvil nodes behind fault proxies and the real app in-process.
  * Prints a Markdown table for the README's Resilience section.
  *
- *   node --import tsx src/router/resilience-run.ts [--duration-ms 25000] [--concurrency 32]
+ *   node --import tsx src/testing/resilience-run.ts [--duration-ms 25000] [--concurrency 32]
  *
  * Load generator, app, proxies and five anvil nodes share the machine, so absolute numbers include
  * their contention; the ratio to the baseline is the comparable figure.

@@ -1,8 +1,8 @@
 /**
  * One provider flapping through every fault while clients keep asking: the scenario behind the
- * flapping test and the README's Resilience numbers (src/router/resilience-run.ts).
+ * flapping test and the README's Resilience numbers (src/testing/resilience-run.ts).
  */
-import type { Fault, FaultRule } from '../testing/fault-proxy.js';
+import type { Fault, FaultRule } from './fault-proxy.js';
 import { drive, percentile, sleep, type LoadResult, type RouterFixture } from './router-fixture.js';
 
 /** Each fault is followed by a healthy spell, so the provider keeps failing and recovering. */

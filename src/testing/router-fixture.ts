@@ -6,10 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { getAddress } from 'ethers';
 import { Pool } from 'undici';
-import { startCluster, WATCHED, type AnvilCluster, type ClusterOptions } from '../testing/anvil-cluster.js';
-import { startFaultProxy, type FaultProxy } from '../testing/fault-proxy.js';
-import { startTestApp, type TestApp } from '../testing/start-app.js';
-import type { ProviderSnapshot } from './upstream.js';
+import { startCluster, WATCHED, type AnvilCluster, type ClusterOptions } from './anvil-cluster.js';
+import { startFaultProxy, type FaultProxy } from './fault-proxy.js';
+import { startTestApp, type TestApp } from './start-app.js';
+import type { ProviderSnapshot } from '../router/upstream.js';
 
 /** Looks like an Infura key in the path and a token in the query: must never show anywhere. */
 export const FAKE_KEY = '0123456789abcdef0123456789abcdef';
