@@ -71,7 +71,22 @@ export async function startApp(input: Config, log: Logger): Promise<App> {
     throw error;
   }
   const running = server;
-  log.info({ port: running.port, adminPort: running.adminPort, host: config.host, network: upstream.network(), providers: config.providers.length }, 'listening');
+  log.info(
+    {
+      port: running.port,
+      adminPort: running.adminPort,
+      host: config.host,
+      network: upstream.network(),
+      providers: config.providers.length,
+      // Which protections are on, so an operator can tell from the first lines (never the keys).
+      rateLimitRps: config.rateLimitRps,
+      apiKeys: config.apiKeys.map((k) => k.name),
+      trustedProxyHops: config.trustedProxyHops,
+      corsOrigins: config.corsOrigins.length,
+      tracing: tracing.enabled,
+    },
+    'listening',
+  );
 
   let shutdown: Promise<{ drained: boolean }> | undefined;
   return {
