@@ -82,7 +82,8 @@ export class Alb extends Construct {
       securityGroups: [this.securityGroup.id, this.testSecurityGroup.id],
       dropInvalidHeaderFields: true,
       enableDeletionProtection: props.deletionProtection,
-      idleTimeout: 60,
+      // Below uWS's ~10 s keep-alive, so the ALB never reuses a connection the task already closed (502s).
+      idleTimeout: 5,
       tags: { Name: names.loadBalancer },
     });
 
