@@ -7,6 +7,7 @@ import { BalanceCache } from './cache/balance-cache.js';
 import { seedDevnet, startAnvil, type AnvilNode } from './chain/local-devnet.js';
 import { AddressMemo } from './codec/address.js';
 import { createCodec } from './codec/codec-pool.js';
+import { getHeapStatistics } from 'node:v8';
 import type { Config } from './config/config.js';
 import { ServiceError } from './errors.js';
 import { createServer, type RunningServer } from './http/server.js';
@@ -26,6 +27,21 @@ export interface App {
   readonly metrics: Metrics;
   /** Stop accepting, finish in-flight requests (bounded), close pool and upstream connections. */
   shutdown(): Promise<{ drained: boolean }>;
+}
+
+/** Heap one cache entry needs with its memoized address, measured by bench/http (~0.9 KB). */
+const HEAP_BYTES_PER_ENTRY = 1024;
+
+/** Warns when CACHE_MAX_ENTRIES cannot fit under the V8 heap cap (npm start: HEAP_MB; image: NODE_OPTIONS). */
+function checkHeapFits(config: Config, log: Logger): void {
+  const limitMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+  const needMb = Math.round((config.cacheMaxEntries * HEAP_BYTES_PER_ENTRY) / 2 ** 20) + 48;
+  if (needMb > limitMb) {
+    log.warn(
+      { cacheMaxEntries: config.cacheMaxEntries, heapLimitMb: limitMb, neededMb: needMb },
+      'the cache bound may not fit the V8 heap: raise HEAP_MB (npm start) or --max-old-space-size in NODE_OPTIONS',
+    );
+  }
 }
 
 export async function startApp(input: Config, log: Logger): Promise<App> {
@@ -71,6 +87,7 @@ export async function startApp(input: Config, log: Logger): Promise<App> {
     throw error;
   }
   const running = server;
+  checkHeapFits(config, log);
   log.info(
     {
       port: running.port,
