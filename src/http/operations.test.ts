@@ -13,6 +13,7 @@ import { loadConfig } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { startFaultProxy, type FaultProxy } from '../testing/fault-proxy.js';
 import { RawConnection, rawRequest, type RawResponse } from '../testing/raw-http.js';
+import { samples } from '../testing/prometheus-text.js';
 
 const BALANCE = `/address/balance/${SEED_ADDRESS}`;
 const PROBLEM = 'application/problem+json';
@@ -124,15 +125,6 @@ describe('request ids', () => {
   });
 });
 
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const space = line.lastIndexOf(' ');
-    out.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return out;
-}
 
 describe('/metrics', () => {
   it('serves request, cache, upstream, provider, head, pool and process metrics, and never an address', async () => {

@@ -2,16 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProviderSnapshot } from '../router/upstream.js';
 import { HttpRecorder, LATENCY_BUCKETS, Metrics, ROUTE } from './metrics.js';
+import { samples } from '../testing/prometheus-text.js';
 
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const space = line.lastIndexOf(' ');
-    out.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return out;
-}
 
 const provider = (name: string, state: ProviderSnapshot['state'], score: number): ProviderSnapshot => ({
   name,
