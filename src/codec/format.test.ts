@@ -36,12 +36,3 @@ describe('balanceBody', () => {
     });
   });
 });
-
-describe('weiToEther against ethers.formatEther', () => {
-  it('matches on edge and random values', async () => {
-    const { formatEther } = await import('ethers');
-    const values = [0n, 1n, 9n, 10n, 10n ** 17n, 10n ** 18n - 1n, 10n ** 18n, 10n ** 18n + 1n, 10n ** 36n, -1n, -(10n ** 18n)];
-    for (let i = 0; i < 500; i++) values.push(BigInt(`0x${Math.random().toString(16).slice(2)}${Math.random().toString(16).slice(2)}`) * BigInt(i));
-    for (const wei of values) assert.equal(weiToEther(wei), formatEther(wei), `${wei}`);
-  });
-});

@@ -1,21 +1,14 @@
 /** wei -> ether and response bytes. Pure. */
-
-const WEI_PER_ETHER = 10n ** 18n;
+import { formatEther } from 'ethers';
 
 /**
- * Exact decimal ether string: 136500000000000n -> "0.0001365"; no float ever touches it. Same
- * output as ethers' formatEther (at least one fractional digit: "1.0", "0.0"), at a fraction of
- * its cost (it builds a FixedNumber per call; see bench/codec.bench.ts).
+ * Exact decimal ether string: 136500000000000n -> "0.0001365"; no float ever touches it. ethers'
+ * formatEther (a well-kept library over hand-written unit code): a bigint version measured ~5 us
+ * faster per call, which is nothing beside a miss's upstream round trip, and formatting never runs
+ * on a cache hit.
  */
 export function weiToEther(wei: bigint): string {
-  const negative = wei < 0n;
-  const abs = negative ? -wei : wei;
-  const whole = abs / WEI_PER_ETHER;
-  let fraction = (abs % WEI_PER_ETHER).toString().padStart(18, '0');
-  let end = fraction.length;
-  while (end > 1 && fraction.charCodeAt(end - 1) === 48) end--;
-  fraction = fraction.slice(0, end);
-  return `${negative ? '-' : ''}${whole}.${fraction}`;
+  return formatEther(wei);
 }
 
 export interface BalanceBody {
