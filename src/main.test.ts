@@ -72,6 +72,21 @@ describe('the service process', () => {
     for (const name of ['RPC_URLS', 'INFURA_PROJECT_ID', 'INFURA_URL']) assert.match(proc.output(), new RegExp(name));
   });
 
+  it('warns at start when CACHE_MAX_ENTRIES cannot fit under the heap cap', async () => {
+    const warning = /the cache bound may not fit the V8 heap/;
+    const small = run(process.execPath, ['--max-old-space-size=64', '--import', 'tsx', 'src/main.ts'], { CACHE_MAX_ENTRIES: '1000' });
+    const large = run(process.execPath, ['--max-old-space-size=64', '--import', 'tsx', 'src/main.ts'], { CACHE_MAX_ENTRIES: '1000000' });
+    try {
+      await Promise.all([small.listening, large.listening]);
+      assert.match(large.output(), warning);
+      assert.doesNotMatch(small.output(), warning);
+    } finally {
+      small.child.kill('SIGTERM');
+      large.child.kill('SIGTERM');
+      await Promise.all([small.exit, large.exit]);
+    }
+  });
+
   it('exits 1 on a bad variable, naming it and the value', async () => {
     const proc = service({ CACHE_TTL_SECONDS: 'abc' });
     assert.equal(await proc.exit, 1);
