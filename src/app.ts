@@ -2,14 +2,14 @@
  * Wires the parts together and owns their lifetimes. main.ts runs it as a process; tests start it
  * in-process on port 0.
  */
+import { getHeapStatistics } from 'node:v8';
 import { BalanceService } from './balance/balance-service.js';
 import { BalanceCache } from './cache/balance-cache.js';
 import { seedDevnet, startAnvil, type AnvilNode } from './chain/local-devnet.js';
 import { AddressMemo } from './codec/address.js';
 import { createCodec } from './codec/codec-pool.js';
-import { getHeapStatistics } from 'node:v8';
 import type { Config } from './config/config.js';
-import { ServiceError } from './errors.js';
+import { errorLogFields } from './errors.js';
 import { createServer, type RunningServer } from './http/server.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics, SERVICE_VERSION } from './observability/metrics.js';
@@ -78,9 +78,9 @@ export async function startApp(input: Config, log: Logger): Promise<App> {
   try {
     // Serve even when no provider answers yet: /healthz keeps the task alive, /readyz says 503, and
     // requests get 502 until a provider recovers.
-    await upstream.start().catch((error: unknown) => log.error({ err: describe(error) }, 'no usable provider at start'));
+    await upstream.start().catch((error: unknown) => log.error(errorLogFields(error), 'no usable provider at start'));
     // Learn the head before taking traffic, so the first request does not pay for it.
-    await upstream.head().catch((error: unknown) => log.warn({ err: describe(error) }, 'no head yet'));
+    await upstream.head().catch((error: unknown) => log.warn(errorLogFields(error), 'no head yet'));
     server = await createServer({ config, service, upstream, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing }).listen();
   } catch (error) {
     await Promise.allSettled([upstream.close(), codec.close(), devnet?.stop(), tracing.shutdown()]);
@@ -125,7 +125,3 @@ export async function startApp(input: Config, log: Logger): Promise<App> {
   };
 }
 
-function describe(error: unknown): unknown {
-  if (error instanceof ServiceError) return { code: error.code, detail: error.message, ...error.extra };
-  return error instanceof Error ? error.message : String(error);
-}

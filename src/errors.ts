@@ -66,3 +66,9 @@ export function problemDetails(
     ...extra,
   };
 }
+
+/** Log fields for an error: a ServiceError's code, detail and (redacted) extra; else its message. */
+export function errorLogFields(error: unknown): Record<string, unknown> {
+  if (error instanceof ServiceError) return { code: error.code, detail: error.message, ...error.extra };
+  return { err: error instanceof Error ? error.message : String(error) };
+}

@@ -1,6 +1,7 @@
 /** Composition root: config from the environment, start, and a clean exit on SIGTERM. */
 import { startApp } from './app.js';
 import { ConfigError, loadConfig, PROVIDER_VARIABLES, type Config } from './config/config.js';
+import { errorLogFields } from './errors.js';
 import { createLogger } from './observability/logger.js';
 
 let config: Config;
@@ -23,7 +24,7 @@ if (config.production && config.providers.length === 0) {
 }
 
 const app = await startApp(config, log).catch((error: unknown) => {
-  log.fatal({ err: error instanceof Error ? { message: error.message, ...(error as { extra?: object }).extra } : String(error) }, 'failed to start');
+  log.fatal(errorLogFields(error), 'failed to start');
   process.exit(1);
 });
 

@@ -8,7 +8,7 @@ import type { BalanceService } from '../balance/balance-service.js';
 import type { AddressCheck, AddressMemo } from '../codec/address.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
 import type { ChecksumMode } from '../config/config.js';
-import { ServiceError } from '../errors.js';
+import { errorLogFields, ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { ROUTE } from '../observability/metrics.js';
 import { requestContext } from '../observability/request-context.js';
@@ -182,6 +182,5 @@ export function balanceHandler(flow: RequestFlow, deps: BalanceRouteDeps): (res:
 
 function logFailure(log: Logger, error: unknown, id: string, url: string): void {
   if (error instanceof ServiceError && error.status < 500) return;
-  const detail = error instanceof ServiceError ? { code: error.code, detail: error.message, ...error.extra } : { err: String(error) };
-  log.warn({ reqId: id, url: url.slice(0, 64), ...detail }, 'request failed');
+  log.warn({ reqId: id, url: url.slice(0, 64), ...errorLogFields(error) }, 'request failed');
 }
