@@ -92,6 +92,12 @@ export const DEFAULTS = {
   INFURA_NETWORK: 'mainnet',
 } as const;
 
+/** Shared validation rules; each names what the variable must be in its error. */
+const POSITIVE_INT = { integer: true, min: 1, what: 'a positive integer' };
+const POSITIVE_MS = { integer: true, min: 1, what: 'a positive integer (milliseconds)' };
+const NON_NEGATIVE_INT = { integer: true, min: 0, what: 'a non-negative integer' };
+const NON_NEGATIVE_MS = { integer: true, min: 0, what: 'a non-negative integer (milliseconds)' };
+
 function raw(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
@@ -245,11 +251,7 @@ function apiKeysFrom(env: Env, secrets: string[]): ApiKeyConfig[] {
     secrets.push(key);
     const scoped = { [`${where} rps`]: parts[2], [`${where} burst`]: parts[3] };
     const rps = number(scoped, `${where} rps`, undefined, { min: 0.001, what: 'a positive number' });
-    const burst = number(scoped, `${where} burst`, rps === undefined ? undefined : Math.max(1, Math.ceil(rps)), {
-      integer: true,
-      min: 1,
-      what: 'a positive integer',
-    });
+    const burst = number(scoped, `${where} burst`, rps === undefined ? undefined : Math.max(1, Math.ceil(rps)), POSITIVE_INT);
     return Object.freeze({ name, key, rps, burst });
   });
 }
@@ -295,31 +297,11 @@ export function loadConfig(env: Env): Config {
       min: 0,
       what: 'a non-negative number',
     })!,
-    cacheMaxEntries: number(env, 'CACHE_MAX_ENTRIES', DEFAULTS.CACHE_MAX_ENTRIES, {
-      integer: true,
-      min: 1,
-      what: 'a positive integer',
-    })!,
-    upstreamTimeoutMs: number(env, 'UPSTREAM_TIMEOUT_MS', DEFAULTS.UPSTREAM_TIMEOUT_MS, {
-      integer: true,
-      min: 1,
-      what: 'a positive integer (milliseconds)',
-    })!,
-    requestDeadlineMs: number(env, 'REQUEST_DEADLINE_MS', DEFAULTS.REQUEST_DEADLINE_MS, {
-      integer: true,
-      min: 1,
-      what: 'a positive integer (milliseconds)',
-    })!,
-    maxHeadLagBlocks: number(env, 'MAX_HEAD_LAG_BLOCKS', DEFAULTS.MAX_HEAD_LAG_BLOCKS, {
-      integer: true,
-      min: 0,
-      what: 'a non-negative integer',
-    })!,
-    headMaxAgeMs: number(env, 'HEAD_MAX_AGE_MS', DEFAULTS.HEAD_MAX_AGE_MS, {
-      integer: true,
-      min: 0,
-      what: 'a non-negative integer (milliseconds)',
-    })!,
+    cacheMaxEntries: number(env, 'CACHE_MAX_ENTRIES', DEFAULTS.CACHE_MAX_ENTRIES, POSITIVE_INT)!,
+    upstreamTimeoutMs: number(env, 'UPSTREAM_TIMEOUT_MS', DEFAULTS.UPSTREAM_TIMEOUT_MS, POSITIVE_MS)!,
+    requestDeadlineMs: number(env, 'REQUEST_DEADLINE_MS', DEFAULTS.REQUEST_DEADLINE_MS, POSITIVE_MS)!,
+    maxHeadLagBlocks: number(env, 'MAX_HEAD_LAG_BLOCKS', DEFAULTS.MAX_HEAD_LAG_BLOCKS, NON_NEGATIVE_INT)!,
+    headMaxAgeMs: number(env, 'HEAD_MAX_AGE_MS', DEFAULTS.HEAD_MAX_AGE_MS, NON_NEGATIVE_MS)!,
     chainCheckIntervalMs: number(env, 'CHAIN_CHECK_INTERVAL_MS', DEFAULTS.CHAIN_CHECK_INTERVAL_MS, {
       integer: true,
       min: 100,
@@ -328,18 +310,10 @@ export function loadConfig(env: Env): Config {
     addressChecksum: oneOf(env, 'ADDRESS_CHECKSUM', ['strict', 'lenient'], DEFAULTS.ADDRESS_CHECKSUM),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, DEFAULTS.LOG_LEVEL),
     workers: number(env, 'WORKERS', DEFAULTS.WORKERS, { integer: true, min: 0, max: 64, what: 'an integer from 0 to 64' })!,
-    shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULTS.SHUTDOWN_TIMEOUT_MS, {
-      integer: true,
-      min: 0,
-      what: 'a non-negative integer (milliseconds)',
-    })!,
+    shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULTS.SHUTDOWN_TIMEOUT_MS, NON_NEGATIVE_MS)!,
     adminPort: number(env, 'ADMIN_PORT', undefined, { integer: true, min: 0, max: 65535, what: 'a port number (0-65535)' }),
     rateLimitRps,
-    rateLimitBurst: number(env, 'RATE_LIMIT_BURST', rateLimitRps === undefined ? undefined : Math.max(1, Math.ceil(rateLimitRps)), {
-      integer: true,
-      min: 1,
-      what: 'a positive integer',
-    }),
+    rateLimitBurst: number(env, 'RATE_LIMIT_BURST', rateLimitRps === undefined ? undefined : Math.max(1, Math.ceil(rateLimitRps)), POSITIVE_INT),
     trustedProxyHops: number(env, 'TRUSTED_PROXY_HOPS', DEFAULTS.TRUSTED_PROXY_HOPS, {
       integer: true,
       min: 0,
