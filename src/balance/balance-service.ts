@@ -21,13 +21,17 @@ export class BalanceService {
     return head === undefined ? undefined : this.cache.get(address, head);
   }
 
-  async lookup(address: string): Promise<Buffer> {
+  /**
+   * The body for `address` at a fresh head: cached, or read once however many ask at the same time.
+   * `requestId` (of the request that starts the read) goes on the log lines the read causes.
+   */
+  async lookup(address: string, requestId?: string): Promise<Buffer> {
     const head = this.upstream.currentHead() ?? (await this.upstream.head());
-    return this.cache.get(address, head) ?? this.cache.load(address, head, () => this.read(address, head));
+    return this.cache.get(address, head) ?? this.cache.load(address, head, () => this.read(address, head, requestId));
   }
 
-  private async read(address: string, head: Head): Promise<Buffer> {
-    const read = await this.upstream.getBalance(address, head);
+  private async read(address: string, head: Head, requestId: string | undefined): Promise<Buffer> {
+    const read = await this.upstream.getBalance(address, head, requestId);
     const network = this.upstream.network();
     if (network === undefined) throw new ServiceError('INTERNAL', 'network unknown after a read');
     const json = (await this.codec.run({

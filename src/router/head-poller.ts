@@ -132,10 +132,10 @@ export class HeadPoller {
     const { calls } = this.deps;
     p.headInFlight = true;
     const now = this.deps.clock();
-    const chain = this.chainDue(p, now) ? calls.invoke(p, 'eth_chainId', [], parseChainId, undefined, lastResort) : undefined;
+    const chain = this.chainDue(p, now) ? calls.invoke(p, 'eth_chainId', [], parseChainId, { lastResort }) : undefined;
     const block =
       p.chainId === undefined || p.chainId === this.chainId
-        ? calls.invoke(p, 'eth_getBlockByNumber', ['latest', false], parseBlock, undefined, lastResort)
+        ? calls.invoke(p, 'eth_getBlockByNumber', ['latest', false], parseBlock, { lastResort })
         : undefined;
     const [chainResult, blockResult] = await Promise.allSettled([chain, block]);
     p.headInFlight = false;

@@ -12,6 +12,15 @@ import { DEADLINE, HEDGE_LOST } from './failover.js';
 import type { ProviderHandle, Transition } from './provider.js';
 import type { CallObserver } from './upstream.js';
 
+export interface CallOptions {
+  /** Withdraws the call (hedge lost, deadline passed). */
+  readonly signal?: AbortSignal | undefined;
+  /** Sent while the provider's circuit is open because none is closed; a success closes it. */
+  readonly lastResort?: boolean;
+  /** The request the call serves, for its log lines (none for background polls). */
+  readonly requestId?: string | undefined;
+}
+
 export class ProviderCalls {
   constructor(
     private readonly config: Config,
@@ -20,19 +29,15 @@ export class ProviderCalls {
     private readonly onCall: CallObserver | undefined,
   ) {}
 
-  /**
-   * One upstream call; resolves with the parsed result or rejects with an UpstreamError.
-   * `lastResort`: sent while the provider's circuit is open because none is closed; a success
-   * closes it.
-   */
+  /** One upstream call; resolves with the parsed result or rejects with an UpstreamError. */
   async invoke<T>(
     p: ProviderHandle,
     method: string,
     params: readonly unknown[],
     parse: (result: unknown) => T | undefined,
-    signal?: AbortSignal,
-    lastResort = false,
+    options: CallOptions = {},
   ): Promise<{ value: T; latencyMs: number }> {
+    const { signal, lastResort = false, requestId } = options;
     const started = this.clock();
     p.begin(started);
     let error: UpstreamError;
@@ -41,7 +46,7 @@ export class ProviderCalls {
       const value = parse(result);
       if (value === undefined) throw new UpstreamError('bad-response', p.name, `malformed ${method} result`);
       p.end(started);
-      this.transition(p, p.ok(latencyMs, this.clock(), lastResort));
+      this.transition(p, p.ok(latencyMs, this.clock(), lastResort), requestId);
       this.onCall?.(p.name, method, 'ok', latencyMs);
       return { value, latencyMs };
     } catch (caught) {
@@ -59,7 +64,7 @@ export class ProviderCalls {
     if (error.kind === 'cancelled') {
       error = new UpstreamError('timeout', p.name, `no answer within the ${this.config.requestDeadlineMs} ms request deadline`);
     }
-    this.transition(p, p.failed(error, this.redact(error.message), elapsed, now));
+    this.transition(p, p.failed(error, this.redact(error.message), elapsed, now), requestId);
     this.onCall?.(p.name, method, error.kind, elapsed);
     throw error;
   }
@@ -68,18 +73,19 @@ export class ProviderCalls {
     return redactText(text, this.config.secrets);
   }
 
-  private transition(p: ProviderHandle, change: Transition): void {
+  /** Logs a provider's change of state once, with the id of the request whose call caused it. */
+  private transition(p: ProviderHandle, change: Transition, reqId: string | undefined): void {
     if (change === undefined) return;
     const now = this.clock();
     if (change === 'opened') {
       this.log.warn(
-        { provider: p.name, err: p.lastError, retryInMs: Math.round(p.breaker.retryInMs(now)) },
+        { reqId, provider: p.name, err: p.lastError, retryInMs: Math.round(p.breaker.retryInMs(now)) },
         'provider failing: circuit open, reads go elsewhere',
       );
     } else if (change === 'cooling') {
-      this.log.warn({ provider: p.name, err: p.lastError, retryInMs: Math.round(p.coolUntil - now) }, 'provider rate-limited us: cooling');
+      this.log.warn({ reqId, provider: p.name, err: p.lastError, retryInMs: Math.round(p.coolUntil - now) }, 'provider rate-limited us: cooling');
     } else {
-      this.log.info({ provider: p.name, latencyMs: Math.round(p.latencyEwma ?? 0) }, 'provider answered its probe: circuit closed');
+      this.log.info({ reqId, provider: p.name, latencyMs: Math.round(p.latencyEwma ?? 0) }, 'provider answered its probe: circuit closed');
     }
   }
 }

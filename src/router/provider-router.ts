@@ -134,7 +134,7 @@ export class ProviderRouter implements Upstream {
     return { order: open, explored: false, lastResort: true };
   }
 
-  async getBalance(address: string, at: Head): Promise<BalanceRead> {
+  async getBalance(address: string, at: Head, requestId?: string): Promise<BalanceRead> {
     const now = this.clock();
     const { order, explored, lastResort } = this.candidates(at, now);
     const failures = new Map<ProviderHandle, UpstreamError>();
@@ -150,7 +150,7 @@ export class ProviderRouter implements Upstream {
         deadlineMs: this.config.requestDeadlineMs,
         hedgeDelayMs: (p, attempt) => hedgeDelayMs(attempt === 1 && bestP95 !== undefined ? bestP95 : p.latencies.p95()),
         read: async (p, signal) => {
-          const { value, latencyMs } = await this.calls.invoke(p, 'eth_getBalance', params, parseQuantity, signal, lastResort);
+          const { value, latencyMs } = await this.calls.invoke(p, 'eth_getBalance', params, parseQuantity, { signal, lastResort, requestId });
           return { wei: value, latencyMs, provider: p.name };
         },
       });

@@ -61,8 +61,11 @@ export interface Upstream {
   currentHead(): Head | undefined;
   /** A fresh service head, waiting for a refresh when needed. */
   head(): Promise<Head>;
-  /** The balance at exactly `at`; rejects with a ServiceError (502) when no provider can answer. */
-  getBalance(address: string, at: Head): Promise<BalanceRead>;
+  /**
+   * The balance at exactly `at`; rejects with a ServiceError (502) when no provider can answer.
+   * `requestId` goes on the log lines the read causes.
+   */
+  getBalance(address: string, at: Head, requestId?: string): Promise<BalanceRead>;
   /** The last service head seen, however old (for /readyz and metrics). */
   lastHead(): { head: Head; ageMs: number } | undefined;
   ready(): boolean;
