@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { runCacheBench } from './cache.bench.js';
+import { runCancelBench } from './cancel.bench.js';
 import { runCodecBench } from './codec.bench.js';
 import { detectTool, runLoad } from './http/load.js';
 import { summarize, type RoundResult } from './http/report.js';
@@ -58,6 +59,13 @@ describe('bench smoke', () => {
       ['inline (WORKERS=0)', 'per-request pool (1 workers, 1 message per task)', 'batched pool (WORKERS=1, 1 message per turn)', 'inline, ethers.getAddress (slow inline code)'],
     );
     assert.ok(bursts.every((r) => r.samples > 0 && r.ratio !== undefined));
+  });
+
+  it('runs the withdrawal benchmark against its AbortController baseline', async () => {
+    const rows = await runCancelBench({ time: 10 });
+    assert.equal(rows.length, 2);
+    assert.equal(rows[0]!.ratio, 1);
+    assert.ok(rows.every((r) => r.samples > 0 && r.ratio !== undefined));
   });
 
   it('runs the cache benchmark within its bound', async () => {

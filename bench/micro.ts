@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: the tinybench micro-benchmarks (codec inline vs pooled vs batched, cache, and
- * provider scoring), printed as tables and saved to bench/results/micro-<time>.json.
+ * `npm run bench`: the tinybench micro-benchmarks (codec inline vs pooled vs batched, cache,
+ * provider scoring, and call withdrawal: AbortController vs Cancel), printed as tables and saved to bench/results/micro-<time>.json.
  * Flags: --time ms per task (1000) --workers N (2) --burst N (64) --quick
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { renderRows, type BenchRow } from './bench-table.js';
 import { runCacheBench } from './cache.bench.js';
+import { runCancelBench } from './cancel.bench.js';
 import { runCodecBench } from './codec.bench.js';
 import { runScoringBench } from './scoring.bench.js';
 
@@ -28,6 +29,7 @@ results.codecItems = codec.items;
 results.codecBursts = codec.bursts;
 results.cache = await runCacheBench({ time, entries: values.quick === true ? 1000 : 100_000 });
 results.scoring = await runScoringBench({ time, providers: 4 });
+results.cancel = await runCancelBench({ time });
 
 for (const rows of Object.values(results)) process.stdout.write(`${renderRows(rows)}\n\n`);
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startAnvil, type AnvilNode } from './local-devnet.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../testing/fault-proxy.js';
+import { Cancel } from './cancel.js';
 import { RpcClient } from './rpc-client.js';
 import { UpstreamError, type UpstreamErrorKind } from './upstream-error.js';
 
@@ -50,10 +51,10 @@ describe('RpcClient', () => {
   });
 
   it('never sends a call withdrawn before the batch leaves', async () => {
-    const controller = new AbortController();
-    const withdrawn = client.call('eth_getBalance', [ADDRESS, 'latest'], controller.signal);
+    const cancel = new Cancel();
+    const withdrawn = client.call('eth_getBalance', [ADDRESS, 'latest'], cancel);
     const kept = client.call('eth_chainId', []);
-    controller.abort();
+    cancel.cancel('test');
     assert.deepEqual(await failure(withdrawn), { kind: 'cancelled', retryAfterMs: undefined, message: 'call withdrawn' });
     assert.equal((await kept).result, '0x7a69');
     assert.deepEqual(Object.fromEntries(proxy.calls), { eth_chainId: 1 });
@@ -61,16 +62,16 @@ describe('RpcClient', () => {
 
   it('aborts the HTTP request once every call in a sent batch is withdrawn, without waiting for the timeout', async () => {
     proxy.set({ kind: 'hang' });
-    const first = new AbortController();
-    const second = new AbortController();
+    const first = new Cancel();
+    const second = new Cancel();
     const calls = [
-      client.call('eth_getBalance', [ADDRESS, 'latest'], first.signal),
-      client.call('eth_getBalance', [ADDRESS, 'latest'], second.signal),
+      client.call('eth_getBalance', [ADDRESS, 'latest'], first),
+      client.call('eth_getBalance', [ADDRESS, 'latest'], second),
     ];
     await new Promise((r) => setTimeout(r, 50));
     const started = performance.now();
-    first.abort();
-    second.abort();
+    first.cancel('test');
+    second.cancel('test');
     const kinds = await Promise.all(calls.map(async (c) => (await failure(c)).kind));
     assert.deepEqual(kinds, ['cancelled', 'cancelled']);
     assert.ok(performance.now() - started < 400, 'did not wait for the 800 ms timeout');
@@ -88,6 +89,11 @@ describe('RpcClient', () => {
     ['a connection reset', { kind: 'reset' }, { kind: 'connection', retryAfterMs: undefined, message: /^connection failed/ }],
     ['a hang', { kind: 'hang' }, { kind: 'timeout', retryAfterMs: undefined, message: 'no answer within 800 ms' }],
     ['malformed JSON', { kind: 'garbage' }, { kind: 'bad-response', retryAfterMs: undefined, message: 'invalid JSON in reply' }],
+    [
+      'a reply over 4 MiB',
+      { kind: 'oversized', bytes: 5 * 1024 * 1024 },
+      { kind: 'bad-response', retryAfterMs: undefined, message: 'reply larger than 4194304 bytes' },
+    ],
     [
       'anvil-style unknown block',
       { kind: 'rpc-error', code: -32001, message: 'Resource not found' },

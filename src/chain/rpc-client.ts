@@ -3,12 +3,16 @@
  * Calls issued in the same event-loop turn go out as one JSON-RPC batch, so a burst of cache misses
  * costs one round trip per provider instead of one per address.
  *
- * A call can be withdrawn with an AbortSignal (the router cancels the loser of a hedge): it leaves
- * the queue if not sent yet, and once every call of a sent batch is withdrawn the HTTP request
- * itself is aborted.
+ * Requests go through undici's dispatch API with a handler that collects the reply's bytes:
+ * `pool.request` wraps every reply in a Readable stream and an AbortSignal, which at concurrency 1
+ * was a measurable part of a miss (README, Performance).
+ *
+ * A call can be withdrawn (the router cancels the loser of a hedge): it leaves the queue if not
+ * sent yet, and once every call of a sent batch is withdrawn the HTTP request itself is aborted.
  */
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { ProviderConfig } from '../config/config.js';
+import type { Cancel } from './cancel.js';
 import { classifyRpcError, UpstreamError } from './upstream-error.js';
 
 export interface RpcCallResult<T = unknown> {
@@ -30,7 +34,7 @@ interface Pending {
 }
 
 interface Batch {
-  readonly controller: AbortController;
+  readonly exchange: Exchange;
   /** Calls in it not yet withdrawn. */
   live: number;
 }
@@ -43,6 +47,8 @@ export interface RpcClientOptions {
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const WITHDRAWN = 'withdrawn';
+const TIMED_OUT = 'timed out';
 
 export class RpcClient {
   readonly name: string;
@@ -68,6 +74,7 @@ export class RpcClient {
       keepAliveTimeout: 30_000,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
+      maxResponseSize: MAX_BODY_BYTES,
       connect: { timeout: options.timeoutMs },
     });
   }
@@ -76,26 +83,25 @@ export class RpcClient {
    * Queues a call for this turn's batch. Rejects with an UpstreamError, never anything else; a
    * withdrawn call rejects at once with kind 'cancelled'.
    */
-  call<T = unknown>(method: string, params: readonly unknown[], signal?: AbortSignal): Promise<RpcCallResult<T>> {
+  call<T = unknown>(method: string, params: readonly unknown[], cancel?: Cancel): Promise<RpcCallResult<T>> {
     if (this.closed) return Promise.reject(new UpstreamError('unavailable', this.name, 'client closed'));
-    if (signal?.aborted === true) return Promise.reject(this.cancelled());
+    if (cancel?.cancelled === true) return Promise.reject(this.cancelled());
     return new Promise<RpcCallResult<T>>((resolve, reject) => {
       let pending: Pending;
-      if (signal === undefined) {
+      if (cancel === undefined) {
         pending = { id: this.nextId++, method, params, resolve: resolve as Pending['resolve'], reject, done: false, batch: undefined };
       } else {
-        const onAbort = () => this.withdraw(pending);
-        signal.addEventListener('abort', onAbort, { once: true });
+        const forget = cancel.onCancel(() => this.withdraw(pending));
         pending = {
           id: this.nextId++,
           method,
           params,
           resolve: (value) => {
-            signal.removeEventListener('abort', onAbort);
+            forget();
             resolve(value as RpcCallResult<T>);
           },
           reject: (error) => {
-            signal.removeEventListener('abort', onAbort);
+            forget();
             reject(error);
           },
           done: false,
@@ -119,7 +125,7 @@ export class RpcClient {
     p.done = true;
     p.reject(this.cancelled());
     const batch = p.batch;
-    if (batch !== undefined && --batch.live === 0) batch.controller.abort();
+    if (batch !== undefined && --batch.live === 0) batch.exchange.cancel(WITHDRAWN);
   }
 
   private settle(p: Pending, error: unknown, value?: RpcCallResult): void {
@@ -139,14 +145,15 @@ export class RpcClient {
   }
 
   private async send(batch: Pending[]): Promise<void> {
-    const state: Batch = { controller: new AbortController(), live: batch.length };
-    for (const p of batch) p.batch = state;
     const single = batch.length === 1;
     const payload = batch.map((p) => ({ jsonrpc: '2.0', id: p.id, method: p.method, params: p.params }));
+    const exchange = new Exchange();
+    const state: Batch = { exchange, live: batch.length };
+    for (const p of batch) p.batch = state;
     const started = performance.now();
     let parsed: unknown;
     try {
-      parsed = await this.post(JSON.stringify(single ? payload[0] : payload), state.controller.signal);
+      parsed = await this.post(JSON.stringify(single ? payload[0] : payload), exchange);
     } catch (error) {
       for (const p of batch) this.settle(p, error);
       return;
@@ -184,43 +191,28 @@ export class RpcClient {
     return classifyRpcError(this.name, error as { code?: unknown; message?: unknown; data?: unknown });
   }
 
-  private async post(body: string, withdrawn: AbortSignal): Promise<unknown> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.timeoutMs);
-    const onWithdrawn = () => controller.abort();
-    withdrawn.addEventListener('abort', onWithdrawn, { once: true });
+  private async post(body: string, exchange: Exchange): Promise<unknown> {
+    const timer = setTimeout(() => exchange.cancel(TIMED_OUT), this.timeoutMs);
     try {
-      const res = await this.pool.request({
-        path: this.path,
-        method: 'POST',
-        headers: this.headers,
-        body,
-        signal: controller.signal,
-      });
-      const text = await readBounded(res.body, this.name);
-      if (res.statusCode === 429) {
-        throw new UpstreamError('rate-limited', this.name, 'HTTP 429', retryAfterMs(res.headers['retry-after']));
+      const reply = await exchange.run(this.pool, { path: this.path, method: 'POST', headers: this.headers, body });
+      if (reply.status === 429) {
+        throw new UpstreamError('rate-limited', this.name, 'HTTP 429', retryAfterMs(reply.retryAfter));
       }
-      if (res.statusCode >= 400) {
+      if (reply.status >= 400) {
         // Some providers put a JSON-RPC error (e.g. -32005) in a non-2xx reply.
-        const rpc = tryParse(text);
+        const rpc = tryParse(reply.text);
         const classified = rpc === undefined ? undefined : this.replyError(rpc);
         if (classified?.kind === 'rate-limited') throw classified;
-        throw new UpstreamError('http', this.name, `HTTP ${res.statusCode}`);
+        throw new UpstreamError('http', this.name, `HTTP ${reply.status}`);
       }
-      const parsed = tryParse(text);
+      const parsed = tryParse(reply.text);
       if (parsed === undefined) throw new UpstreamError('bad-response', this.name, 'invalid JSON in reply');
       return parsed;
     } catch (error) {
-      if (withdrawn.aborted && !timedOut) throw this.cancelled();
-      throw this.classify(error, timedOut);
+      if (exchange.cancelledWith === WITHDRAWN) throw this.cancelled();
+      throw this.classify(error, exchange.cancelledWith === TIMED_OUT);
     } finally {
       clearTimeout(timer);
-      withdrawn.removeEventListener('abort', onWithdrawn);
     }
   }
 
@@ -234,6 +226,9 @@ export class RpcClient {
     ) {
       return new UpstreamError('timeout', this.name, `no answer within ${this.timeoutMs} ms`);
     }
+    if (error instanceof undiciErrors.ResponseExceededMaxSizeError) {
+      return new UpstreamError('bad-response', this.name, `reply larger than ${MAX_BODY_BYTES} bytes`);
+    }
     const code = (error as { code?: unknown }).code;
     return new UpstreamError('connection', this.name, `connection failed${typeof code === 'string' ? ` (${code})` : ''}`);
   }
@@ -244,15 +239,58 @@ export class RpcClient {
   }
 }
 
-async function readBounded(body: AsyncIterable<Buffer>, provider: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new UpstreamError('bad-response', provider, 'reply too large');
-    chunks.push(chunk);
+/**
+ * One HTTP exchange on undici's dispatch API: status, Retry-After and the body's bytes, without the
+ * stream and signal plumbing of `pool.request`. Cancelling aborts the request (once undici has
+ * started it; before that, as soon as it starts).
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  /** Why it was cancelled, if it was. */
+  cancelledWith: string | undefined = undefined;
+  private controller: Dispatcher.DispatchController | undefined = undefined;
+  private status = 0;
+  private retryAfter: string | string[] | undefined = undefined;
+  private chunks: Buffer[] = [];
+  private resolve: (reply: { status: number; retryAfter: string | string[] | undefined; text: string }) => void = () => {};
+  private reject: (error: Error) => void = () => {};
+
+  run(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): Promise<{ status: number; retryAfter: string | string[] | undefined; text: string }> {
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      dispatcher.dispatch(options, this);
+    });
   }
-  return Buffer.concat(chunks).toString('utf8');
+
+  cancel(reason: string): void {
+    if (this.cancelledWith !== undefined) return;
+    this.cancelledWith = reason;
+    this.controller?.abort(new Error(reason));
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.cancelledWith !== undefined) controller.abort(new Error(this.cancelledWith));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.status = statusCode;
+    this.retryAfter = headers['retry-after'];
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const chunks = this.chunks;
+    const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+    this.resolve({ status: this.status, retryAfter: this.retryAfter, text });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.reject(error);
+  }
 }
 
 function tryParse(text: string): unknown {

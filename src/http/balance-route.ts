@@ -98,7 +98,7 @@ export function balanceHandler(flow: RequestFlow, deps: BalanceRouteDeps): (res:
   /**
    * A cache miss: waits for the read. The request id is passed down explicitly for the log lines
    * the read causes: an AsyncLocalStorage here turned on Node's promise hooks for the whole process,
-   * which cost ~300 us of CPU per miss and slowed every hit (bench/README.md).
+   * which cost CPU on every miss and every hit (README, Performance).
    */
   const lookup = (pending: Pending, address: string): void => {
     flow.inflight++;

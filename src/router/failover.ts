@@ -6,13 +6,14 @@
  * worth retrying (an invalid request fails the same everywhere), when the candidates run out, or
  * when the request deadline passes. Inside an attempt, if the provider has not answered within its
  * hedge delay and the budget allows, the next candidate is asked too; the first answer wins and the
- * other call is withdrawn (abort reason HEDGE_LOST).
+ * other call is withdrawn (cancel reason HEDGE_LOST).
  */
 import pRetry from 'p-retry';
+import { Cancel } from '../chain/cancel.js';
 import { UpstreamError } from '../chain/upstream-error.js';
 import type { HedgeBudget } from './hedge.js';
 
-/** Abort reasons, so a withdrawn call knows why (reported as 'hedge' or as a timeout). */
+/** Cancel reasons, so a withdrawn call knows why (reported as 'hedge' or as a timeout). */
 export const HEDGE_LOST = 'hedge-lost';
 export const DEADLINE = 'deadline';
 
@@ -20,7 +21,7 @@ export interface FailoverPlan<P, R> {
   /** Candidates, best first. */
   readonly order: readonly P[];
   /** Reads from one provider; must reject with an UpstreamError. */
-  readonly read: (provider: P, signal: AbortSignal) => Promise<R>;
+  readonly read: (provider: P, cancel: Cancel) => Promise<R>;
   /** How long to wait for `provider` before hedging to the next one. */
   readonly hedgeDelayMs: (provider: P, attempt: number) => number;
   readonly budget: HedgeBudget;
@@ -30,25 +31,25 @@ export interface FailoverPlan<P, R> {
 }
 
 export async function failover<P, R>(plan: FailoverPlan<P, R>): Promise<R> {
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(DEADLINE), plan.deadlineMs);
+  const deadline = new Cancel();
+  const timer = setTimeout(() => deadline.cancel(DEADLINE), plan.deadlineMs);
   let next = 0;
   const cursor = {
     take: (): P | undefined => plan.order[next++],
     hasNext: () => next < plan.order.length,
   };
   const worthRetrying = (error: unknown) =>
-    error instanceof UpstreamError && error.retryable && cursor.hasNext() && !deadline.signal.aborted;
+    error instanceof UpstreamError && error.retryable && cursor.hasNext() && !deadline.cancelled;
   const started = performance.now();
   try {
     // The first attempt runs outside p-retry: most reads succeed on it, and p-retry's setup showed
     // up as a visible share of a miss's CPU in profiles. p-retry takes over after a failure.
     try {
-      return await hedgedAttempt(plan, cursor, 1, deadline.signal);
+      return await hedgedAttempt(plan, cursor, 1, deadline);
     } catch (error) {
       if (!worthRetrying(error)) throw error;
     }
-    return await pRetry((attempt) => hedgedAttempt(plan, cursor, attempt + 1, deadline.signal), {
+    return await pRetry((attempt) => hedgedAttempt(plan, cursor, attempt + 1, deadline), {
       retries: Math.max(0, plan.order.length - 2),
       minTimeout: 0,
       maxTimeout: 0,
@@ -67,37 +68,36 @@ interface Cursor<P> {
   hasNext(): boolean;
 }
 
-function hedgedAttempt<P, R>(plan: FailoverPlan<P, R>, cursor: Cursor<P>, attempt: number, deadline: AbortSignal): Promise<R> {
+function hedgedAttempt<P, R>(plan: FailoverPlan<P, R>, cursor: Cursor<P>, attempt: number, deadline: Cancel): Promise<R> {
   const primary = cursor.take();
   if (primary === undefined) return Promise.reject(new UpstreamError('unavailable', 'router', 'no provider left to try'));
-  if (deadline.aborted) return Promise.reject(new UpstreamError('timeout', 'router', 'request deadline passed'));
+  if (deadline.cancelled) return Promise.reject(new UpstreamError('timeout', 'router', 'request deadline passed'));
   plan.budget.earn();
   return new Promise<R>((resolve, reject) => {
-    const calls: AbortController[] = [];
+    const calls: Cancel[] = [];
     let live = 0;
     let settled = false;
     let hedgeTimer: NodeJS.Timeout | undefined;
 
+    const forgetDeadline = deadline.onCancel(() => {
+      for (const c of calls) c.cancel(DEADLINE);
+    });
     const finish = () => {
       settled = true;
       if (hedgeTimer !== undefined) clearTimeout(hedgeTimer);
-      deadline.removeEventListener('abort', onDeadline);
+      forgetDeadline();
     };
-    const onDeadline = () => {
-      for (const c of calls) c.abort(DEADLINE);
-    };
-    deadline.addEventListener('abort', onDeadline, { once: true });
 
     const launch = (provider: P) => {
-      const controller = new AbortController();
-      calls.push(controller);
+      const call = new Cancel();
+      calls.push(call);
       live++;
-      plan.read(provider, controller.signal).then(
+      plan.read(provider, call).then(
         (value) => {
           live--;
           if (settled) return;
           finish();
-          for (const c of calls) if (c !== controller) c.abort(HEDGE_LOST);
+          for (const c of calls) if (c !== call) c.cancel(HEDGE_LOST);
           resolve(value);
         },
         (error: unknown) => {
@@ -108,7 +108,7 @@ function hedgedAttempt<P, R>(plan: FailoverPlan<P, R>, cursor: Cursor<P>, attemp
           if (!e.retryable && e.kind !== 'cancelled') {
             // The request itself is wrong: no other provider will answer it differently.
             finish();
-            for (const c of calls) if (c !== controller) c.abort(HEDGE_LOST);
+            for (const c of calls) if (c !== call) c.cancel(HEDGE_LOST);
             reject(e);
           } else if (live === 0) {
             finish();

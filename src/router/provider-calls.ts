@@ -4,6 +4,7 @@
  * the observer (metrics), so head polls, probes, reads and hedges all feed the same numbers.
  */
 import { parseQuantity } from '../chain/head.js';
+import type { Cancel } from '../chain/cancel.js';
 import { UpstreamError } from '../chain/upstream-error.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
@@ -14,7 +15,7 @@ import type { CallObserver } from './upstream.js';
 
 export interface CallOptions {
   /** Withdraws the call (hedge lost, deadline passed). */
-  readonly signal?: AbortSignal | undefined;
+  readonly cancel?: Cancel | undefined;
   /** Sent while the provider's circuit is open because none is closed; a success closes it. */
   readonly lastResort?: boolean;
   /** The request the call serves, for its log lines (none for background polls). */
@@ -37,12 +38,12 @@ export class ProviderCalls {
     parse: (result: unknown) => T | undefined,
     options: CallOptions = {},
   ): Promise<{ value: T; latencyMs: number }> {
-    const { signal, lastResort = false, requestId } = options;
+    const { cancel, lastResort = false, requestId } = options;
     const started = this.clock();
     p.begin(started);
     let error: UpstreamError;
     try {
-      const { result, latencyMs } = await p.client.call(method, params, signal);
+      const { result, latencyMs } = await p.client.call(method, params, cancel);
       const value = parse(result);
       if (value === undefined) throw new UpstreamError('bad-response', p.name, `malformed ${method} result`);
       p.end(started);
@@ -55,10 +56,10 @@ export class ProviderCalls {
     p.end(started);
     const now = this.clock();
     const elapsed = now - started;
-    if (error.kind === 'cancelled' && signal?.reason !== DEADLINE) {
+    if (error.kind === 'cancelled' && cancel?.reason !== DEADLINE) {
       // Withdrawn because another provider answered first: a latency sample, not a failure.
       p.outpaced(elapsed);
-      this.onCall?.(p.name, method, signal?.reason === HEDGE_LOST ? 'hedge' : 'cancelled', elapsed);
+      this.onCall?.(p.name, method, cancel?.reason === HEDGE_LOST ? 'hedge' : 'cancelled', elapsed);
       throw error;
     }
     if (error.kind === 'cancelled') {

@@ -149,8 +149,8 @@ export class ProviderRouter implements Upstream {
         budget: this.budget,
         deadlineMs: this.config.requestDeadlineMs,
         hedgeDelayMs: (p, attempt) => hedgeDelayMs(attempt === 1 && bestP95 !== undefined ? bestP95 : p.latencies.p95()),
-        read: async (p, signal) => {
-          const { value, latencyMs } = await this.calls.invoke(p, 'eth_getBalance', params, parseQuantity, { signal, lastResort, requestId });
+        read: async (p, cancel) => {
+          const { value, latencyMs } = await this.calls.invoke(p, 'eth_getBalance', params, parseQuantity, { cancel, lastResort, requestId });
           return { wei: value, latencyMs, provider: p.name };
         },
       });

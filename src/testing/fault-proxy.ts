@@ -1,6 +1,6 @@
 /**
  * A real HTTP proxy in front of a real node, with scripted faults: 5xx, reset, hang, garbage JSON,
- * delay, rate limits (HTTP 429 and JSON-RPC -32005 with backoff_seconds), JSON-RPC errors, another
+ * oversized replies, delay, rate limits (HTTP 429 and JSON-RPC -32005 with backoff_seconds), JSON-RPC errors, another
  * chain id, a head frozen in the past. Like
  * eRPC's test/fake_server.go, but forwarding to anvil so good answers are real answers.
  */
@@ -13,6 +13,8 @@ export type Fault =
   | { readonly kind: 'reset' }
   | { readonly kind: 'hang' }
   | { readonly kind: 'garbage' }
+  /** A well-formed reply of `bytes` bytes (a provider returning far more than asked). */
+  | { readonly kind: 'oversized'; readonly bytes: number }
   | { readonly kind: 'delay'; readonly ms: number }
   | { readonly kind: 'http-429'; readonly retryAfterSeconds?: number }
   | { readonly kind: 'rpc-429'; readonly backoffSeconds?: number }
@@ -131,6 +133,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       case 'garbage':
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end('{"jsonrpc":"2.0","id":1,"result":0x<html>');
+      case 'oversized':
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(`{"jsonrpc":"2.0","id":1,"result":"0x${'0'.repeat(Math.max(0, fault.bytes - 40))}"}`);
       case 'delay':
         setTimeout(() => forward(body, res), fault.ms);
         return;
