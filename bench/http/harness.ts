@@ -1,9 +1,11 @@
 /**
  * `npm run bench:http`: anvil, the service, the bare uWS ceiling and the seed's FastAPI peer, side by
- * side in one run. Each round measures every target back to back, ratios are taken within a round,
+ * side in one run. Within a round the targets compared by a ratio take turns (slices of load, and
+ * request by request at c=1), ratios are taken within a round,
  * and the table shows the median of the rounds. Results go to bench/results/http-<time>.json.
  *
- * Flags: --rounds N (3) --duration S (5) --connections C (64) --probe N (1000) --tool wrk|autocannon
+ * Flags: --rounds N (3) --duration S (5, per target and round) --slices N (5: targets compared by a
+ *        ratio take turns in slices of duration/N) --connections C (64) --probe N (1000) --tool wrk|autocannon
  *        --quick (1 round of 1 s, for the smoke test) --no-peer --no-memory
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seedDevnet, SEED_ADDRESS, startAnvil } from '../../src/chain/local-devnet.js';
-import { detectTool, probeLatency, rpcBody, runLoad, type LoadMode, type LoadResult } from './load.js';
+import { detectTool, probeLatency, rpcBody, runInterleaved, runLoad, type LoadMode, type LoadResult, type SlicedTarget } from './load.js';
 import { freePort, peerPython, startCeiling, startPeer, startService, type Running, type ServiceInstance } from './processes.js';
 import { freshAddress } from './stats.js';
 import { renderTable, summarize, type MemoryResult, type RoundResult } from './report.js';
@@ -24,6 +26,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '64' },
+    slices: { type: 'string', default: '5' },
     probe: { type: 'string', default: '1000' },
     tool: { type: 'string' },
     quick: { type: 'boolean', default: false },
@@ -35,6 +38,7 @@ const { values: flags } = parseArgs({
 const quick = flags.quick === true;
 const rounds = quick ? 1 : Number(flags.rounds);
 const duration = quick ? 1 : Number(flags.duration);
+const slices = quick ? 1 : Number(flags.slices);
 const connections = Number(flags.connections);
 const probeSamples = quick ? 50 : Number(flags.probe);
 const tool = detectTool(flags.tool);
@@ -93,10 +97,12 @@ try {
   if (peerSkipped !== undefined) log(`SKIPPING the FastAPI peer: ${peerSkipped}`);
 
   const origin = (p: { port: number }) => `http://127.0.0.1:${p.port}`;
-  const load = async (label: string, target: { port: number }, mode: LoadMode, conns = connections): Promise<LoadResult> => {
-    const result = await runLoad(tool, { origin: origin(target), mode, connections: conns, durationSec: duration });
-    log(`  ${label.padEnd(28)} ${result.rps.toFixed(0).padStart(8)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  errors ${result.errors}`);
-    return result;
+  const interleaved = async (labels: readonly string[], targets: readonly SlicedTarget[]): Promise<LoadResult[]> => {
+    const results = await runInterleaved(tool, targets, { connections, durationSec: duration, slices });
+    results.forEach((result, i) =>
+      log(`  ${labels[i]!.padEnd(28)} ${result.rps.toFixed(0).padStart(8)} req/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  errors ${result.errors}`),
+    );
+    return results;
   };
   const hit: LoadMode = { kind: 'fixed', path: hitPath };
   const freshGet = (): LoadMode => ({ kind: 'fresh-get', prefix: nextPrefix() });
@@ -110,27 +116,38 @@ try {
   const results: RoundResult[] = [];
   for (let round = 1; round <= rounds; round++) {
     log(`round ${round}/${rounds}`);
+    // Targets compared by a ratio are loaded in alternating slices (see runInterleaved), and the
+    // c=1 probes alternate request by request, so drift on this shared VM cancels out.
+    const hitTargets = [ceiling, service, pairA, ...(peer === undefined ? [] : [peer])].map((t) => ({ origin: origin(t), mode: () => hit }));
+    const [ceilingHit, serviceHit, pairHit, peerHit] = await interleaved(['uws ceiling (fixed body)', 'service hit', '2 processes hit', 'fastapi peer hit'], hitTargets);
+    const missTargets = [
+      { origin: anvil.url, mode: (): LoadMode => ({ kind: 'fresh-rpc', prefix: nextPrefix(), block: pinned }) },
+      ...[service, pooled, pairA, ...(peer === undefined ? [] : [peer])].map((t) => ({ origin: origin(t), mode: freshGet })),
+    ];
+    const [anvilRaw, serviceMiss, pooledMiss, pairMiss, peerMiss] = await interleaved(
+      ['anvil raw eth_getBalance', 'service miss (WORKERS=0)', 'service miss (WORKERS=2)', '2 processes miss', 'fastapi peer miss'],
+      missTargets,
+    );
+    const [anvilProbe, serviceProbe] = await probeLatency(
+      [
+        { origin: anvil.url, request: (i) => ({ method: 'POST', path: '/', body: rpcBody(freshAddress(`p${round}0000000`.slice(0, 8), i), pinned) }) },
+        { origin: origin(service), request: (i) => ({ method: 'GET', path: `/address/balance/${freshAddress(`e${round}0000000`.slice(0, 8), i)}` }) },
+      ],
+      probeSamples,
+    );
     const r: RoundResult = {
       round,
-      ceilingHit: await load('uws ceiling (fixed body)', ceiling, hit),
-      serviceHit: await load('service hit', service, hit),
-      pairHit: await load('2 processes hit', pairA, hit),
-      peerHit: peer === undefined ? undefined : await load('fastapi peer hit', peer, hit),
-      anvilRaw: await load('anvil raw eth_getBalance', anvil, { kind: 'fresh-rpc', prefix: nextPrefix(), block: pinned }),
-      serviceMiss: await load('service miss (WORKERS=0)', service, freshGet()),
-      pooledMiss: await load('service miss (WORKERS=2)', pooled, freshGet()),
-      pairMiss: await load('2 processes miss', pairA, freshGet()),
-      peerMiss: peer === undefined ? undefined : await load('fastapi peer miss', peer, freshGet()),
-      anvilProbe: await probeLatency(
-        anvil.url,
-        (i) => ({ method: 'POST', path: '/', body: rpcBody(freshAddress(`p${round}0000000`.slice(0, 8), i), pinned) }),
-        probeSamples,
-      ),
-      serviceProbe: await probeLatency(
-        origin(service),
-        (i) => ({ method: 'GET', path: `/address/balance/${freshAddress(`e${round}0000000`.slice(0, 8), i)}` }),
-        probeSamples,
-      ),
+      ceilingHit: ceilingHit!,
+      serviceHit: serviceHit!,
+      pairHit: pairHit!,
+      peerHit,
+      anvilRaw: anvilRaw!,
+      serviceMiss: serviceMiss!,
+      pooledMiss: pooledMiss!,
+      pairMiss: pairMiss!,
+      peerMiss,
+      anvilProbe: anvilProbe!,
+      serviceProbe: serviceProbe!,
     };
     log(`  c=1 p50: anvil ${r.anvilProbe.p50Ms.toFixed(3)} ms, service miss ${r.serviceProbe.p50Ms.toFixed(3)} ms`);
     results.push(r);

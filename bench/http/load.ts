@@ -165,42 +165,83 @@ export interface ProbeResult {
   readonly p99Ms: number;
 }
 
+export interface ProbeTarget {
+  readonly origin: string;
+  readonly request: (i: number) => { method: 'GET' | 'POST'; path: string; body?: string };
+}
+
 /**
- * One request at a time over one keep-alive connection, timed with the high-resolution clock:
- * autocannon and wrk report whole or coarse milliseconds, too blunt for a 0.3 ms budget.
+ * One request at a time over one keep-alive connection per target, timed with the high-resolution
+ * clock: autocannon and wrk report whole or coarse milliseconds, too blunt for a 0.3 ms budget.
+ * Targets take turns request by request (paired samples), so a slow spell on this shared VM hits
+ * every target alike instead of whichever happened to be measured during it.
  */
-export async function probeLatency(
-  origin: string,
-  request: (i: number) => { method: 'GET' | 'POST'; path: string; body?: string },
-  samples: number,
-  warmup = 50,
-): Promise<ProbeResult> {
-  const pool = new Pool(origin, { connections: 1, pipelining: 1 });
-  const times: number[] = [];
-  let errors = 0;
+export async function probeLatency(targets: readonly ProbeTarget[], samples: number, warmup = 50): Promise<ProbeResult[]> {
+  const pools = targets.map((t) => new Pool(t.origin, { connections: 1, pipelining: 1 }));
+  const times: number[][] = targets.map(() => []);
+  const errors = targets.map(() => 0);
   try {
     for (let i = 0; i < warmup + samples; i++) {
-      const r = request(i);
-      const started = performance.now();
-      const res = await pool.request({
-        method: r.method,
-        path: r.path,
-        body: r.body,
-        headers: r.body === undefined ? {} : { 'content-type': 'application/json' },
-      });
-      const text = await res.body.text();
-      const elapsed = performance.now() - started;
-      const bad = res.statusCode !== 200 || text.includes('"error"');
-      if (i >= warmup) {
-        times.push(elapsed);
-        if (bad) errors++;
+      for (let t = 0; t < targets.length; t++) {
+        const r = targets[t]!.request(i);
+        const started = performance.now();
+        const res = await pools[t]!.request({
+          method: r.method,
+          path: r.path,
+          body: r.body,
+          headers: r.body === undefined ? {} : { 'content-type': 'application/json' },
+        });
+        const text = await res.body.text();
+        const elapsed = performance.now() - started;
+        if (i < warmup) continue;
+        times[t]!.push(elapsed);
+        if (res.statusCode !== 200 || text.includes('"error"')) errors[t]!++;
       }
     }
   } finally {
-    await pool.close();
+    await Promise.all(pools.map((p) => p.close()));
   }
-  times.sort((a, b) => a - b);
-  return { samples, errors, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99) };
+  return times.map((series, t) => {
+    series.sort((a, b) => a - b);
+    return { samples, errors: errors[t]!, p50Ms: percentile(series, 50), p99Ms: percentile(series, 99) };
+  });
+}
+
+export interface SlicedTarget {
+  readonly origin: string;
+  /** The load for one slice (fresh-address modes need a new prefix per slice). */
+  readonly mode: (slice: number) => LoadMode;
+}
+
+/**
+ * Loads several targets in alternating slices (a, b, a, b, ...) and sums each target's slices: a
+ * ratio between them then compares the same stretches of time on this noisy machine.
+ */
+export async function runInterleaved(
+  tool: LoadTool,
+  targets: readonly SlicedTarget[],
+  spec: { readonly connections: number; readonly durationSec: number; readonly slices: number },
+): Promise<LoadResult[]> {
+  const sliceSec = Math.max(1, Math.round(spec.durationSec / spec.slices));
+  const parts: LoadResult[][] = targets.map(() => []);
+  for (let s = 0; s < spec.slices; s++) {
+    for (const [t, target] of targets.entries()) {
+      parts[t]!.push(await runLoad(tool, { origin: target.origin, mode: target.mode(s), connections: spec.connections, durationSec: sliceSec }));
+    }
+  }
+  return parts.map((slices) => {
+    const requests = slices.reduce((n, r) => n + r.requests, 0);
+    const seconds = slices.reduce((n, r) => n + (r.rps > 0 ? r.requests / r.rps : sliceSec), 0);
+    const p50s = slices.map((r) => r.p50Ms).sort((a, b) => a - b);
+    return {
+      tool,
+      requests,
+      rps: requests / seconds,
+      errors: slices.reduce((n, r) => n + r.errors, 0),
+      p50Ms: p50s[p50s.length >> 1]!,
+      p99Ms: Math.max(...slices.map((r) => r.p99Ms)),
+    };
+  });
 }
 
 export { rpcBody };
