@@ -134,29 +134,28 @@ export class ProviderRouter implements Upstream {
     return { order: open, explored: false, lastResort: true };
   }
 
-  async getBalance(address: string, at: Head, requestId?: string): Promise<BalanceRead> {
+  getBalance(address: string, at: Head, requestId?: string): Promise<BalanceRead> {
     const now = this.clock();
     const { order, explored, lastResort } = this.candidates(at, now);
     const failures = new Map<ProviderHandle, UpstreamError>();
-    if (order.length === 0) throw this.unavailable('no provider can serve reads right now', failures);
+    if (order.length === 0) return Promise.reject(this.unavailable('no provider can serve reads right now', failures));
     // An exploration pick is hedged on the best provider's delay: exploring must not cost clients.
     const bestP95 = explored && order.length > 1 ? order[1]!.latencies.p95() : undefined;
     const params = [address, { blockHash: at.hash }];
-    try {
-      return await failover({
-        order,
-        failures,
-        budget: this.budget,
-        deadlineMs: this.config.requestDeadlineMs,
-        hedgeDelayMs: (p, attempt) => hedgeDelayMs(attempt === 1 && bestP95 !== undefined ? bestP95 : p.latencies.p95()),
-        read: async (p, cancel) => {
-          const { value, latencyMs } = await this.calls.invoke(p, 'eth_getBalance', params, parseQuantity, { cancel, lastResort, requestId });
-          return { wei: value, latencyMs, provider: p.name };
-        },
-      });
-    } catch {
+    // .catch rather than try/await: one microtask hop fewer on every read's way back.
+    return failover({
+      order,
+      failures,
+      budget: this.budget,
+      deadlineMs: this.config.requestDeadlineMs,
+      hedgeDelayMs: (p, attempt) => hedgeDelayMs(attempt === 1 && bestP95 !== undefined ? bestP95 : p.latencies.p95()),
+      read: (p, cancel) =>
+        this.calls
+          .invoke(p, 'eth_getBalance', params, parseQuantity, { cancel, lastResort, requestId })
+          .then(({ value, latencyMs }) => ({ wei: value, latencyMs, provider: p.name })),
+    }).catch(() => {
       throw this.unavailable(`no provider answered the balance at block ${at.numberHex}`, failures, order);
-    }
+    });
   }
 
   // ---- visibility ----------------------------------------------------------------------------
