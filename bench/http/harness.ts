@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seedDevnet, SEED_ADDRESS, startAnvil } from '../../src/chain/local-devnet.js';
 import { detectTool, probeLatency, rpcBody, runInterleaved, runLoad, type LoadMode, type LoadResult, type SlicedTarget } from './load.js';
-import { freePort, peerPython, startCeiling, startPeer, startService, type Running, type ServiceInstance } from './processes.js';
+import { freePort, peerPython, startCeiling, startPassthrough, startPeer, startService, type Running, type ServiceInstance } from './processes.js';
 import { freshAddress } from './stats.js';
 import { renderTable, summarize, type MemoryResult, type RoundResult } from './report.js';
 
@@ -78,6 +78,8 @@ try {
   const hitBody = await (await fetch(`http://127.0.0.1:${service.port}${hitPath}`)).text();
   const ceiling = await startCeiling(hitBody);
   started.push(ceiling);
+  const passthrough = await startPassthrough(anvil.url, pinned);
+  started.push(passthrough);
 
   let peer: Running | undefined;
   let peerSkipped: string | undefined;
@@ -128,10 +130,11 @@ try {
       ['anvil raw eth_getBalance', 'service miss (WORKERS=0)', 'service miss (WORKERS=2)', '2 processes miss', 'fastapi peer miss'],
       missTargets,
     );
-    const [anvilProbe, serviceProbe] = await probeLatency(
+    const [anvilProbe, serviceProbe, passthroughProbe] = await probeLatency(
       [
         { origin: anvil.url, request: (i) => ({ method: 'POST', path: '/', body: rpcBody(freshAddress(`p${round}0000000`.slice(0, 8), i), pinned) }) },
         { origin: origin(service), request: (i) => ({ method: 'GET', path: `/address/balance/${freshAddress(`e${round}0000000`.slice(0, 8), i)}` }) },
+        { origin: origin(passthrough), request: (i) => ({ method: 'GET', path: `/address/balance/${freshAddress(`f${round}0000000`.slice(0, 8), i)}` }) },
       ],
       probeSamples,
     );
@@ -148,8 +151,9 @@ try {
       peerMiss,
       anvilProbe: anvilProbe!,
       serviceProbe: serviceProbe!,
+      passthroughProbe: passthroughProbe!,
     };
-    log(`  c=1 p50: anvil ${r.anvilProbe.p50Ms.toFixed(3)} ms, service miss ${r.serviceProbe.p50Ms.toFixed(3)} ms`);
+    log(`  c=1 p50: anvil ${r.anvilProbe.p50Ms.toFixed(3)} ms, service miss ${r.serviceProbe.p50Ms.toFixed(3)} ms, uWS+undici pass-through ${passthroughProbe!.p50Ms.toFixed(3)} ms`);
     results.push(r);
   }
 

@@ -88,6 +88,14 @@ export function startCeiling(body: string): Promise<Running> {
   return startListening('uws-ceiling', process.execPath, ['--import', 'tsx', join(here, 'ceiling.ts')], { CEILING_BODY: body, PORT: '0' });
 }
 
+export function startPassthrough(upstreamUrl: string, block: string): Promise<Running> {
+  return startListening('uws-undici-passthrough', process.execPath, ['--import', 'tsx', join(here, 'passthrough.ts')], {
+    UPSTREAM_URL: upstreamUrl,
+    UPSTREAM_BLOCK: block,
+    PORT: '0',
+  });
+}
+
 const PEER_PACKAGES = ['fastapi', 'uvicorn', 'httpx', 'eth_utils', 'pycryptodome'];
 
 /** Local wheel indexes (`simple` folders under a `pypi` folder), or PEER_PIP_INDEXES. */

@@ -15,6 +15,8 @@ export interface RoundResult {
   readonly peerMiss: LoadResult | undefined;
   readonly anvilProbe: ProbeResult;
   readonly serviceProbe: ProbeResult;
+  /** bench/http/passthrough.ts at c=1: the extra hop alone, with nothing of the service's work. */
+  readonly passthroughProbe?: ProbeResult;
 }
 
 export interface MemoryResult {
@@ -76,11 +78,17 @@ export function summarize(
     row('fastapi peer miss', 'req/s', rps((r) => r.peerMiss)),
     row('anvil call p50 at c=1', 'ms', rounds.map((r) => r.anvilProbe.p50Ms)),
     row('service miss p50 at c=1', 'ms', rounds.map((r) => r.serviceProbe.p50Ms)),
+    row('pass-through p50 at c=1', 'ms', rounds.map((r) => r.passthroughProbe?.p50Ms)),
   ];
   const ratios: Row[] = [
     row('hit / uws ceiling', 'x', rounds.map((r) => ratio(r.serviceHit.rps, r.ceilingHit.rps)), { op: '>=', bound: 0.9 }),
     row('miss / anvil raw', 'x', rounds.map((r) => ratio(r.serviceMiss.rps, r.anvilRaw.rps)), { op: '>=', bound: 0.3 }),
     row('added p50 per miss at c=1', 'ms', rounds.map((r) => r.serviceProbe.p50Ms - r.anvilProbe.p50Ms), { op: '<=', bound: 0.3 }),
+    row(
+      'added p50 at c=1, bare uWS + undici pass-through (floor)',
+      'ms',
+      rounds.map((r) => (r.passthroughProbe === undefined ? undefined : r.passthroughProbe.p50Ms - r.anvilProbe.p50Ms)),
+    ),
     row('hit / fastapi peer', 'x', rounds.map((r) => ratio(r.serviceHit.rps, r.peerHit?.rps)), { op: '>=', bound: 25 }),
     row('miss / fastapi peer', 'x', rounds.map((r) => ratio(r.serviceMiss.rps, r.peerMiss?.rps)), { op: '>=', bound: 50 }),
     row('hit: 2 processes / 1', 'x', rounds.map((r) => ratio(r.pairHit.rps, r.serviceHit.rps))),
