@@ -78,6 +78,8 @@ try {
   const hitBody = await (await fetch(`http://127.0.0.1:${service.port}${hitPath}`)).text();
   const ceiling = await startCeiling(hitBody);
   started.push(ceiling);
+  const headersCeiling = await startCeiling(hitBody, true);
+  started.push(headersCeiling);
   const passthrough = await startPassthrough(anvil.url, pinned);
   started.push(passthrough);
 
@@ -109,7 +111,7 @@ try {
   const hit: LoadMode = { kind: 'fixed', path: hitPath };
   const freshGet = (): LoadMode => ({ kind: 'fresh-get', prefix: nextPrefix() });
   // Warm every target once (JIT, connection pools, the hot address in each cache).
-  for (const target of [ceiling, service, pooled, pairA, ...(peer === undefined ? [] : [peer])]) {
+  for (const target of [ceiling, headersCeiling, service, pooled, pairA, ...(peer === undefined ? [] : [peer])]) {
     await runLoad(tool, { origin: origin(target), mode: hit, connections: 8, durationSec: 1 });
   }
   await runLoad(tool, { origin: origin(service), mode: freshGet(), connections: 8, durationSec: 1 });
@@ -120,8 +122,11 @@ try {
     log(`round ${round}/${rounds}`);
     // Targets compared by a ratio are loaded in alternating slices (see runInterleaved), and the
     // c=1 probes alternate request by request, so drift on this shared VM cancels out.
-    const hitTargets = [ceiling, service, pairA, ...(peer === undefined ? [] : [peer])].map((t) => ({ origin: origin(t), mode: () => hit }));
-    const [ceilingHit, serviceHit, pairHit, peerHit] = await interleaved(['uws ceiling (fixed body)', 'service hit', '2 processes hit', 'fastapi peer hit'], hitTargets);
+    const hitTargets = [ceiling, headersCeiling, service, pairA, ...(peer === undefined ? [] : [peer])].map((t) => ({ origin: origin(t), mode: () => hit }));
+    const [ceilingHit, headersCeilingHit, serviceHit, pairHit, peerHit] = await interleaved(
+      ['uws ceiling (fixed body)', 'uws ceiling + headers/checks', 'service hit', '2 processes hit', 'fastapi peer hit'],
+      hitTargets,
+    );
     const missTargets = [
       { origin: anvil.url, mode: (): LoadMode => ({ kind: 'fresh-rpc', prefix: nextPrefix(), block: pinned }) },
       ...[service, pooled, pairA, ...(peer === undefined ? [] : [peer])].map((t) => ({ origin: origin(t), mode: freshGet })),
@@ -141,6 +146,7 @@ try {
     const r: RoundResult = {
       round,
       ceilingHit: ceilingHit!,
+      headersCeilingHit,
       serviceHit: serviceHit!,
       pairHit: pairHit!,
       peerHit,

@@ -84,8 +84,13 @@ function startListening(name: string, command: string, args: string[], env: Reco
   });
 }
 
-export function startCeiling(body: string): Promise<Running> {
-  return startListening('uws-ceiling', process.execPath, ['--import', 'tsx', join(here, 'ceiling.ts')], { CEILING_BODY: body, PORT: '0' });
+/** The bare uWS ceiling; `withHeaders`: plus the headers and checks every answer needs (ceiling.ts). */
+export function startCeiling(body: string, withHeaders = false): Promise<Running> {
+  return startListening(withHeaders ? 'uws-ceiling-headers' : 'uws-ceiling', process.execPath, ['--import', 'tsx', join(here, 'ceiling.ts')], {
+    CEILING_BODY: body,
+    CEILING_HEADERS: withHeaders ? '1' : '0',
+    PORT: '0',
+  });
 }
 
 export function startPassthrough(upstreamUrl: string, block: string): Promise<Running> {
