@@ -16,10 +16,14 @@ export class BalanceService {
     private readonly codec: CodecRunner,
   ) {}
 
-  /** Cached bytes for a checksummed address at the current head, if any, without waiting. */
-  tryHit(address: string): Buffer | undefined {
-    const head = this.upstream.currentHead();
-    return head === undefined ? undefined : this.cache.get(address, head);
+  /**
+   * Cached bytes for a checksummed address at the current head, if any, without waiting. `now`
+   * (performance.now(), the clock head and cache default to) saves two clock reads per hit, a
+   * quarter of a hit's JavaScript in a profile.
+   */
+  tryHit(address: string, now?: number): Buffer | undefined {
+    const head = this.upstream.currentHead(now);
+    return head === undefined ? undefined : this.cache.get(address, head, now);
   }
 
   /**

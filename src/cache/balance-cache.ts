@@ -55,10 +55,10 @@ export class BalanceCache {
   }
 
   /** The body for `key` at `head`, or undefined. Counts a hit; the caller counts its own miss. */
-  get(key: string, head: Head): Buffer | undefined {
+  get(key: string, head: Head, now: number = this.clock()): Buffer | undefined {
     const node = this.entries.get(key);
     if (node === undefined) return undefined;
-    if (!isServable(node, head, this.clock(), this.ttlMs)) {
+    if (!isServable(node, head, now, this.ttlMs)) {
       this.remove(node);
       return undefined;
     }

@@ -20,8 +20,8 @@ export class HeadTracker {
   ) {}
 
   /** The head when it is fresh enough to serve; starts a background refresh when it nears expiry. */
-  current(): Head | undefined {
-    const age = this.clock() - this.fetchedAt;
+  current(now: number = this.clock()): Head | undefined {
+    const age = now - this.fetchedAt;
     if (age > this.maxAgeMs) return undefined;
     if (age > this.maxAgeMs * 0.5 && this.refreshing === undefined) {
       this.refresh().catch(() => undefined);

@@ -3,6 +3,7 @@
  * API key and rate limit, CORS headers, and counting the finished request (metrics, trace end, a
  * debug access line). Methods on one object, so the per-request calls stay monomorphic and cheap.
  */
+import { performance } from 'node:perf_hooks';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';

@@ -91,8 +91,8 @@ export class ProviderRouter implements Upstream {
     }
   }
 
-  currentHead(): Head | undefined {
-    return this.tracker.current();
+  currentHead(now?: number): Head | undefined {
+    return this.tracker.current(now);
   }
 
   head(): Promise<Head> {

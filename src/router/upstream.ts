@@ -57,8 +57,8 @@ export interface Upstream {
   network(): string | undefined;
   /** Checks chain ids; resolves once at least one provider is usable or rejects if none. */
   start(): Promise<void>;
-  /** The service head if fresh enough to serve right now, without waiting. */
-  currentHead(): Head | undefined;
+  /** The service head if fresh enough to serve right now (`now`: the router's clock), without waiting. */
+  currentHead(now?: number): Head | undefined;
   /** A fresh service head, waiting for a refresh when needed. */
   head(): Promise<Head>;
   /**
