@@ -244,6 +244,12 @@ export class RpcClient {
  * stream and signal plumbing of `pool.request`. Cancelling aborts the request (once undici has
  * started it; before that, as soon as it starts).
  */
+interface Reply {
+  readonly status: number;
+  readonly retryAfter: string | string[] | undefined;
+  readonly text: string;
+}
+
 class Exchange implements Dispatcher.DispatchHandler {
   /** Why it was cancelled, if it was. */
   cancelledWith: string | undefined = undefined;
@@ -251,10 +257,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   private status = 0;
   private retryAfter: string | string[] | undefined = undefined;
   private chunks: Buffer[] = [];
-  private resolve: (reply: { status: number; retryAfter: string | string[] | undefined; text: string }) => void = () => {};
+  private resolve: (reply: Reply) => void = () => {};
   private reject: (error: Error) => void = () => {};
 
-  run(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): Promise<{ status: number; retryAfter: string | string[] | undefined; text: string }> {
+  run(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions): Promise<Reply> {
     return new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
