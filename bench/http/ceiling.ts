@@ -8,11 +8,13 @@
  * what those cost and what the service's own logic costs.
  */
 import uws from 'uWebSockets.js';
+import { MAX_URL_LENGTH } from '../../src/http/admission.js';
+import { COMMON_HEADERS, JSON_TYPE } from '../../src/http/responses.js';
 
 const body = Buffer.from(process.env.CEILING_BODY ?? '{}');
 const port = Number(process.env.PORT ?? 0);
 const withHeaders = process.env.CEILING_HEADERS === '1';
-const COMMON = 'application/json\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\nx-request-id: ';
+const COMMON = JSON_TYPE + COMMON_HEADERS;
 let count = 0;
 
 uws
@@ -25,7 +27,7 @@ uws
       return;
     }
     const given = req.getHeader('x-request-id');
-    const refused = req.getUrl().length > 2048 || req.getHeader('content-length') !== '' || req.getHeader('transfer-encoding') !== '';
+    const refused = req.getUrl().length > MAX_URL_LENGTH || req.getHeader('content-length') !== '' || req.getHeader('transfer-encoding') !== '';
     if (refused) res.writeStatus('400 Bad Request');
     res.writeHeader('content-type', COMMON + (given === '' ? `ceiling-${++count}` : given));
     res.end(body);

@@ -13,9 +13,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { seedDevnet, SEED_ADDRESS, startAnvil } from '../../src/chain/local-devnet.js';
-import { detectTool, probeLatency, rpcBody, runInterleaved, runLoad, type LoadMode, type LoadResult, type SlicedTarget } from './load.js';
+import { detectTool, probeLatency, runInterleaved, runLoad, type LoadMode, type LoadResult, type SlicedTarget } from './load.js';
 import { freePort, peerPython, startCeiling, startPassthrough, startPeer, startService, type Running, type ServiceInstance } from './processes.js';
-import { freshAddress } from './stats.js';
+import { freshAddress, rpcBody } from './stats.js';
 import { renderTable, summarize, type MemoryResult, type RoundResult } from './report.js';
 
 /** V8 old-space cap for the second memory phase (node --max-old-space-size). */

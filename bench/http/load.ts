@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { freshAddress, percentile } from './stats.js';
+import { freshAddress, percentile, rpcBody } from './stats.js';
 
 export type LoadMode =
   /** GET the same path again and again (cache hits). */
@@ -51,9 +51,6 @@ export function runLoad(tool: LoadTool, spec: LoadSpec): Promise<LoadResult> {
   return tool === 'wrk' ? runWrk(spec) : runAutocannon(spec);
 }
 
-function rpcBody(address: string, block: string): string {
-  return `{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["${address}",${block}]}`;
-}
 
 /** The wrk script: fresh addresses per thread (thread id in the address), JSON summary on exit. */
 function wrkScript(mode: LoadMode): string {
@@ -244,4 +241,3 @@ export async function runInterleaved(
   });
 }
 
-export { rpcBody };

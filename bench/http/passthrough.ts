@@ -6,6 +6,7 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import uws from 'uWebSockets.js';
+import { rpcBody } from './stats.js';
 
 const upstream = process.env.UPSTREAM_URL ?? 'http://127.0.0.1:8545';
 const block = process.env.UPSTREAM_BLOCK ?? '"latest"';
@@ -21,8 +22,7 @@ function forward(address: string, done: (body: Buffer) => void): void {
     onResponseEnd: () => done(Buffer.concat(chunks)),
     onResponseError: () => done(Buffer.from('{"error":"upstream"}')),
   };
-  const body = `{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["${address}",${block}]}`;
-  pool.dispatch({ path: '/', method: 'POST', headers, body }, handler);
+  pool.dispatch({ path: '/', method: 'POST', headers, body: rpcBody(address, block) }, handler);
 }
 
 uws

@@ -1,4 +1,4 @@
-/** Small pure helpers for the harness: medians, percentiles, ratios, fresh addresses. */
+/** Small pure helpers for the harness: medians, percentiles, ratios, fresh addresses, RPC bodies. */
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -25,4 +25,9 @@ export function ratio(a: number | undefined, b: number | undefined): number | un
 export function freshAddress(prefix: string, n: number): string {
   const counter = Math.floor(n).toString(16).padStart(32, '0');
   return `0x${prefix.padStart(8, '0').slice(-8)}${counter.slice(-32)}`;
+}
+
+/** An eth_getBalance JSON-RPC body; `block` is already JSON ('"latest"' or '{"blockHash":...}'). */
+export function rpcBody(address: string, block: string): string {
+  return `{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["${address}",${block}]}`;
 }

@@ -4,7 +4,6 @@
  */
 import type { Head } from '../chain/head.js';
 import { BalanceCache } from '../cache/balance-cache.js';
-import { runTask, type CodecTask } from '../codec/batch.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
 import { ServiceError } from '../errors.js';
 import type { Upstream } from '../router/upstream.js';
@@ -47,16 +46,14 @@ export class BalanceService {
     const read = await this.upstream.getBalance(address, head, requestId);
     const network = this.upstream.network();
     if (network === undefined) throw new ServiceError('INTERNAL', 'network unknown after a read');
-    const task: CodecTask = {
+    const json = (await this.codec.run({
       kind: 'format',
       address,
       network,
       wei: read.wei.toString(10),
       rpcLatencyMs: read.latencyMs,
       headBlockNumber: head.numberHex,
-    };
-    // Inline (WORKERS=0) formats in this turn; the pool is awaited.
-    const json = (this.codec.inline ? runTask(task) : await this.codec.run(task)) as string;
+    })) as string;
     return Buffer.from(json);
   }
 }

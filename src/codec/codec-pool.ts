@@ -7,16 +7,12 @@ import { Piscina } from 'piscina';
 import { runTask, type CodecResult, type CodecTask } from './batch.js';
 
 export interface CodecRunner {
-  /** True when tasks run on the calling thread: callers may then call runTask directly. */
-  readonly inline: boolean;
   run(task: CodecTask): Promise<CodecResult>;
   stats(): { workers: number; queued: number; utilization: number };
   close(): Promise<void>;
 }
 
 export class InlineCodec implements CodecRunner {
-  readonly inline = true;
-
   run(task: CodecTask): Promise<CodecResult> {
     return Promise.resolve(runTask(task));
   }
@@ -38,7 +34,6 @@ interface Waiting {
 const workerFile = new URL(import.meta.url.endsWith('.ts') ? './worker-tsx.mjs' : './worker.js', import.meta.url);
 
 export class PooledCodec implements CodecRunner {
-  readonly inline = false;
   private readonly pool: Piscina;
   private waiting: Waiting[] = [];
   private scheduled = false;

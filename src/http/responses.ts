@@ -35,7 +35,7 @@ export const PROBLEM_TYPE = 'application/problem+json';
  * Safe because nothing written here can hold CR or LF: the values are constants, numbers, and
  * request ids already reduced to [A-Za-z0-9._:/+=@-].
  */
-const COMMON = '\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\nx-request-id: ';
+export const COMMON_HEADERS = '\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\nx-request-id: ';
 
 /**
  * Writes a whole response. Must run corked (inside the handler's own tick, or in res.cork).
@@ -55,7 +55,7 @@ export function writeBody(
 ): void {
   // uWS writes "200 OK" itself when no status was written: one native call fewer on every hit.
   if (status !== 200) res.writeStatus(statusLine(status));
-  let block = contentType + COMMON + requestId;
+  let block = contentType + COMMON_HEADERS + requestId;
   for (let i = 0; i < headers.length; i++) block += `\r\n${headers[i]![0]}: ${headers[i]![1]}`;
   res.writeHeader('content-type', block);
   // endWithoutBody() only without arguments: with a length this uWS build aborts the process.
