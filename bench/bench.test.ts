@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { runCacheBench } from './cache.bench.js';
 import { runCancelBench } from './cancel.bench.js';
 import { runCodecBench } from './codec.bench.js';
-import { detectTool, runLoad } from './http/load.js';
+import { detectTool, probeLatency, runInterleaved, runLoad } from './http/load.js';
+import { startCeiling, startPassthrough } from './http/processes.js';
 import { summarize, type RoundResult } from './http/report.js';
 import { freshAddress, median, percentile, ratio } from './http/stats.js';
 
@@ -98,4 +99,83 @@ describe('bench smoke', () => {
       }
     });
   }
+
+  it('interleaves slices per target with a fresh load each, and alternates c=1 probes request by request', async () => {
+    const order: string[] = [];
+    const servers = await Promise.all(
+      ['a', 'b'].map(async (name) => {
+        const server = createServer((req, res) => {
+          // First sight of each target and prefix (a request of one slice may land during the next).
+          const key = `${name}:${req.url?.slice(0, 27)}`;
+          if (!order.includes(key)) order.push(key);
+          res.end('{}');
+        });
+        await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+        return server;
+      }),
+    );
+    try {
+      const origins = servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`);
+      const prefixes = ['000000a0', '000000a1'];
+      const results = await runInterleaved(
+        'autocannon',
+        origins.map((origin) => ({ origin, mode: (slice: number) => ({ kind: 'fresh-get' as const, prefix: prefixes[slice]! }) })),
+        { connections: 2, durationSec: 2, slices: 2 },
+      );
+      // Slices ran a, b, a, b, each slice of a target on its own prefix, and each target got its sums.
+      assert.deepEqual(order.slice(0, 4), [
+        'a:/address/balance/0x000000a0',
+        'b:/address/balance/0x000000a0',
+        'a:/address/balance/0x000000a1',
+        'b:/address/balance/0x000000a1',
+      ]);
+      assert.ok(results.every((r) => r.requests > 0 && r.errors === 0 && r.rps > 0));
+
+      const probes = await probeLatency(
+        origins.map((origin) => ({ origin, request: (i: number) => ({ method: 'GET' as const, path: `/p${i}` }) })),
+        3,
+        0,
+      );
+      assert.deepEqual(
+        order.filter((key) => key.includes(':/p')),
+        ['a:/p0', 'b:/p0', 'a:/p1', 'b:/p1', 'a:/p2', 'b:/p2'],
+      );
+      assert.deepEqual(
+        probes.map((p) => [p.samples, p.errors]),
+        [
+          [3, 0],
+          [3, 0],
+        ],
+      );
+    } finally {
+      for (const s of servers) s.close();
+    }
+  });
+
+  it('starts the references: the ceiling with the required headers, and the pass-through forwarding one eth_getBalance', async () => {
+    const bodies: string[] = [];
+    const upstream = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        bodies.push(body);
+        res.end('{"jsonrpc":"2.0","id":1,"result":"0x7"}');
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const ceiling = await startCeiling('{"fixed":1}', true);
+    const passthrough = await startPassthrough(`http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, '"latest"');
+    try {
+      const hit = await fetch(`http://127.0.0.1:${ceiling.port}/address/balance/x`, { headers: { 'x-request-id': 'r-1' } });
+      assert.equal(await hit.text(), '{"fixed":1}');
+      assert.equal(hit.headers.get('x-request-id'), 'r-1');
+      assert.equal(hit.headers.get('x-content-type-options'), 'nosniff');
+      const miss = await fetch(`http://127.0.0.1:${passthrough.port}/address/balance/0xabc`);
+      assert.equal(await miss.text(), '{"jsonrpc":"2.0","id":1,"result":"0x7"}');
+      assert.deepEqual(bodies.map((b) => JSON.parse(b) as unknown), [{ jsonrpc: '2.0', id: 1, method: 'eth_getBalance', params: ['0xabc', 'latest'] }]);
+    } finally {
+      await Promise.all([ceiling.stop(), passthrough.stop()]);
+      upstream.close();
+    }
+  });
 });
