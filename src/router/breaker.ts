@@ -61,9 +61,9 @@ export class CircuitBreaker {
 
   constructor(private readonly policy: BreakerPolicy = DEFAULT_BREAKER_POLICY) {}
 
+  /** The state at `now`. A read: an open breaker whose cooldown has passed reads as half-open. */
   state(now: number): BreakerState {
-    if (this.stateValue === 'open' && now >= this.openUntil) this.stateValue = 'half-open';
-    return this.stateValue;
+    return this.stateValue === 'open' && now >= this.openUntil ? 'half-open' : this.stateValue;
   }
 
   get consecutiveFailures(): number {

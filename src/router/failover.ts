@@ -1,14 +1,22 @@
 /**
  * Failover and hedging for one read, over candidates already ranked best first.
  *
- * p-retry drives the attempts: each attempt asks the next untried provider, with no pause between
- * attempts (another provider is not busy because this one was), and stops when the error is not
- * worth retrying (an invalid request fails the same everywhere), when the candidates run out, or
- * when the request deadline passes. Inside an attempt, if the provider has not answered within its
- * hedge delay and the budget allows, the next candidate is asked too; the first answer wins and the
- * other call is withdrawn (cancel reason HEDGE_LOST).
+ * A plain loop drives the attempts: each attempt asks the next untried provider, with no pause
+ * between attempts (another provider is not busy because this one was), and the loop stops when
+ * the error is not worth retrying, when the candidates run out, or when the request deadline
+ * passes. Inside an attempt, if the provider has not answered within its hedge delay and the budget
+ * allows, the next candidate is asked too; the first answer wins and the other call is withdrawn
+ * (cancel reason HEDGE_LOST).
+ *
+ * Worth retrying is decided by the error's class alone: an UpstreamError that is `retryable` (a
+ * timeout, connection error, 5xx, 429, garbage: another provider may answer) moves on; an invalid
+ * request fails the same everywhere and stops; anything that is not an UpstreamError is our own bug
+ * and stops at once, never tried on the next provider and never blamed on this one.
+ *
+ * (p-retry drove this loop before. With no delays, no backoff and the deadline already enforced by
+ * the Cancel below, all it added was a second deadline and a setup cost the first attempt had to
+ * be kept out of; the loop is shorter and a miss costs the same.)
  */
-import pRetry from 'p-retry';
 import { Cancel } from '../chain/cancel.js';
 import { UpstreamError } from '../chain/upstream-error.js';
 import type { HedgeBudget } from './hedge.js';
@@ -38,29 +46,22 @@ export async function failover<P, R>(plan: FailoverPlan<P, R>): Promise<R> {
     take: (): P | undefined => plan.order[next++],
     hasNext: () => next < plan.order.length,
   };
-  const worthRetrying = (error: unknown) =>
-    error instanceof UpstreamError && error.retryable && cursor.hasNext() && !deadline.cancelled;
-  const started = performance.now();
   try {
-    // The first attempt runs outside p-retry: most reads succeed on it, and p-retry's setup showed
-    // up as a visible share of a miss's CPU in profiles. p-retry takes over after a failure.
-    try {
-      return await hedgedAttempt(plan, cursor, 1, deadline);
-    } catch (error) {
-      if (!worthRetrying(error)) throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await hedgedAttempt(plan, cursor, attempt, deadline);
+      } catch (error) {
+        if (!(isRetryable(error) && cursor.hasNext() && !deadline.cancelled)) throw error;
+      }
     }
-    return await pRetry((attempt) => hedgedAttempt(plan, cursor, attempt + 1, deadline), {
-      retries: Math.max(0, plan.order.length - 2),
-      minTimeout: 0,
-      maxTimeout: 0,
-      factor: 1,
-      randomize: false,
-      maxRetryTime: Math.max(1, plan.deadlineMs - (performance.now() - started)),
-      shouldRetry: ({ error }) => worthRetrying(error),
-    });
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Another provider may answer: a retryable UpstreamError. Our own bugs (anything else) are not. */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof UpstreamError && error.retryable;
 }
 
 interface Cursor<P> {
@@ -102,7 +103,15 @@ function hedgedAttempt<P, R>(plan: FailoverPlan<P, R>, cursor: Cursor<P>, attemp
         },
         (error: unknown) => {
           live--;
-          const e = error instanceof UpstreamError ? error : new UpstreamError('bad-response', 'router', String(error));
+          if (!(error instanceof UpstreamError)) {
+            // Our own bug: stop this read (withdrawing any hedge) and let it surface as itself.
+            if (settled) return;
+            finish();
+            for (const c of calls) if (c !== call) c.cancel(HEDGE_LOST);
+            reject(error);
+            return;
+          }
+          const e = error;
           if (e.kind !== 'cancelled') plan.failures.set(provider, e);
           if (settled) return;
           if (!e.retryable && e.kind !== 'cancelled') {

@@ -11,11 +11,13 @@
  *   turn a recovered provider into seconds of 502s, and with a single provider, always.
  */
 import { parseBlock, type Head } from '../chain/head.js';
+import { UpstreamError } from '../chain/upstream-error.js';
 import type { Config } from '../config/config.js';
+import { errorLogFields } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { consensusHead, lagOf } from './head-consensus.js';
+import { consensusHead } from './head-consensus.js';
 import { parseChainId, type ProviderCalls } from './provider-calls.js';
-import type { ProviderHandle } from './provider.js';
+import type { ChainView, ProviderHandle } from './provider.js';
 
 /** A provider's head older than this (or 3 head lifetimes) no longer counts toward the consensus. */
 const HEAD_FRESH_FLOOR_MS = 3000;
@@ -24,6 +26,8 @@ const MAX_GRACE_MS = 250;
 
 export interface HeadPollerDeps {
   readonly providers: readonly ProviderHandle[];
+  /** The expected chain and the newest block number; this poller is its only writer. */
+  readonly view: ChainView;
   readonly calls: ProviderCalls;
   readonly config: Config;
   readonly log: Logger;
@@ -36,16 +40,11 @@ export interface HeadPollerDeps {
 }
 
 export class HeadPoller {
-  /** The chain every provider must be on (learned from the first answer in development). */
-  chainId: number | undefined;
-  /** Newest head number among usable providers (or served), for lag. */
-  private newest: bigint | undefined;
   private started = false;
   private closed = false;
   private readonly freshMs: number;
 
   constructor(private readonly deps: HeadPollerDeps) {
-    this.chainId = deps.config.expectedChainId;
     this.freshMs = Math.max(HEAD_FRESH_FLOOR_MS, 3 * deps.config.headMaxAgeMs);
   }
 
@@ -55,11 +54,12 @@ export class HeadPoller {
       this.deps.providers.map((p) =>
         this.deps.calls.invoke(p, 'eth_chainId', [], parseChainId).then(
           ({ value }) => this.learnChain(p, value),
-          (error: unknown) => this.deps.log.warn({ provider: p.name, err: this.deps.calls.redact((error as Error).message) }, 'chain id check failed'),
+          (error: unknown) => this.failedPoll(p, error, 'chain id check failed'),
         ),
       ),
     );
-    this.chainId ??= this.deps.providers.find((p) => p.chainId !== undefined)?.chainId;
+    const first = this.deps.providers.find((p) => p.chainId !== undefined)?.chainId;
+    if (first !== undefined) this.deps.view.expect(first);
     this.started = true;
     const now = this.deps.clock();
     for (const p of this.deps.providers) this.report(p, now);
@@ -69,19 +69,11 @@ export class HeadPoller {
     this.closed = true;
   }
 
-  /**
-   * Blocks behind the newest head, from the last head it reported however old: a lagging provider
-   * stays out of reads until a poll shows it caught up; idle time does not launder it.
-   */
-  lag(p: ProviderHandle): number | undefined {
-    return lagOf(p.head, this.newest);
-  }
-
   /** One polling round, then the consensus head; rejects with `unavailable` when there is none. */
   refresh(): Promise<Head> {
     if (this.closed) return Promise.reject(this.deps.unavailable('shutting down'));
     const now = this.deps.clock();
-    let round = this.deps.providers.filter((p) => this.wantsPoll(p, now));
+    let round = this.deps.providers.filter((p) => p.claimPoll(now, this.deps.chainCheckIntervalMs));
     let lastResort = false;
     if (round.length === 0) {
       round = this.lastResortPolls(now);
@@ -111,65 +103,58 @@ export class HeadPoller {
     });
   }
 
-  private chainDue(p: ProviderHandle, now: number): boolean {
-    return p.chainId === undefined || now - p.chainCheckedAt >= this.deps.chainCheckIntervalMs;
-  }
-
-  private wantsPoll(p: ProviderHandle, now: number): boolean {
-    if (p.headInFlight || now < p.coolUntil) return false;
-    if (p.chainId !== undefined && p.chainId !== this.chainId && !this.chainDue(p, now)) return false;
-    return p.breaker.state(now) === 'closed' || p.breaker.tryProbe(now);
-  }
-
   private lastResortPolls(now: number): ProviderHandle[] {
-    const anyClosed = this.deps.providers.some((p) => p.chainId !== undefined && p.chainId === this.chainId && p.breaker.state(now) === 'closed');
-    if (anyClosed) return [];
-    return this.deps.providers.filter((p) => !p.headInFlight && p.lastResort(now, this.chainId, this.lag(p), this.deps.config.maxHeadLagBlocks));
+    if (this.deps.providers.some((p) => p.onExpectedChain() && p.circuitClosed(now))) return [];
+    return this.deps.providers.filter((p) => !p.pollInFlight && p.isLastResort(now));
   }
 
   /** Asks `p` for its latest block (and chain id when due). Never rejects; the latency on success. */
   private async poll(p: ProviderHandle, lastResort: boolean): Promise<number | undefined> {
-    const { calls } = this.deps;
-    p.headInFlight = true;
+    const { calls, view } = this.deps;
+    p.pollStarted();
     const now = this.deps.clock();
-    const chain = this.chainDue(p, now) ? calls.invoke(p, 'eth_chainId', [], parseChainId, { lastResort }) : undefined;
+    const chain = p.chainDue(now, this.deps.chainCheckIntervalMs) ? calls.invoke(p, 'eth_chainId', [], parseChainId, { lastResort }) : undefined;
     const block =
-      p.chainId === undefined || p.chainId === this.chainId
+      p.chainId === undefined || p.onExpectedChain()
         ? calls.invoke(p, 'eth_getBlockByNumber', ['latest', false], parseBlock, { lastResort })
         : undefined;
     const [chainResult, blockResult] = await Promise.allSettled([chain, block]);
-    p.headInFlight = false;
+    p.pollEnded();
     if (chainResult.status === 'fulfilled' && chainResult.value !== undefined) this.learnChain(p, chainResult.value.value);
+    else if (chainResult.status === 'rejected') this.failedPoll(p, chainResult.reason, 'chain id check failed');
     if (blockResult.status === 'rejected') {
-      // What it said before no longer counts: it must not hold the service head back.
-      p.headSeenAt = Number.NEGATIVE_INFINITY;
+      if (!this.failedPoll(p, blockResult.reason, 'head poll failed')) p.latestFailed();
       return undefined;
     }
-    if (blockResult.value === undefined || p.chainId !== this.chainId) return undefined;
-    const head = blockResult.value.value;
-    const seenAt = this.deps.clock();
-    // A provider's head only moves forward, unless what we had of it is stale.
-    if (p.head === undefined || head.number >= p.head.number || seenAt - p.headSeenAt > this.freshMs) p.head = head;
-    p.headSeenAt = seenAt;
+    if (blockResult.value === undefined || p.chainId !== view.chainId) return undefined;
+    p.latestAnswered(blockResult.value.value, this.deps.clock(), this.freshMs);
     return blockResult.value.latencyMs;
   }
 
+  /**
+   * A poll's rejection: a provider's failure (already recorded by ProviderCalls) is logged at
+   * start only; anything else is our own bug, logged with its stack and never held against the
+   * provider. Returns whether it was ours.
+   */
+  private failedPoll(p: ProviderHandle, error: unknown, message: string): boolean {
+    if (error instanceof UpstreamError) {
+      if (!this.started) this.deps.log.warn({ provider: p.name, err: this.deps.calls.redact(error.message) }, message);
+      return false;
+    }
+    this.deps.log.error({ provider: p.name, ...errorLogFields(error) }, `${message}: internal error`);
+    return true;
+  }
+
   private learnChain(p: ProviderHandle, id: number): void {
-    p.chainCheckedAt = this.deps.clock();
-    if (p.chainId !== id) p.head = undefined;
-    p.chainId = id;
-    if (this.chainId === undefined && this.started) this.chainId = id;
+    p.chainAnswered(id, this.deps.clock());
+    if (this.started) this.deps.view.expect(id);
   }
 
   private settle(): Head {
     const now = this.deps.clock();
-    const views = this.deps.providers.map((p) => ({
-      head: p.head,
-      seenAt: p.headSeenAt,
-      eligible: p.chainId !== undefined && p.chainId === this.chainId && p.breaker.state(now) === 'closed' && now >= p.coolUntil,
-    }));
+    const views = this.deps.providers.map((p) => p.headView(now));
     const consensus = consensusHead(views, now, this.deps.config.maxHeadLagBlocks, this.freshMs, this.deps.served());
-    this.newest = consensus.newest;
+    this.deps.view.newestIs(consensus.newest);
     for (const p of this.deps.providers) this.report(p, now);
     if (consensus.head === undefined) throw this.deps.unavailable('no provider on the expected chain has a recent head');
     return consensus.head;
@@ -178,14 +163,13 @@ export class HeadPoller {
   /** Logs a provider's state when it changes between healthy, wrong chain and lagging. */
   private report(p: ProviderHandle, now: number): void {
     const { log, config } = this.deps;
-    const lag = this.lag(p);
-    const state = p.state(now, this.chainId, lag, config.maxHeadLagBlocks);
+    const lag = p.lag();
+    const state = p.state(now);
     // Open and cooling are logged where they happen; "healthy" only once its head is known again.
-    if (state === p.reported || state === 'open' || state === 'cooling' || (state === 'healthy' && lag === undefined)) return;
-    const previous = p.reported;
-    p.reported = state;
+    if (state === p.reportedState || state === 'open' || state === 'cooling' || (state === 'healthy' && lag === undefined)) return;
+    const previous = p.reportedAs(state);
     if (state === 'wrong-chain') {
-      log.error({ provider: p.name, chainId: p.chainId, expected: this.chainId }, 'provider is on the wrong chain: never read from');
+      log.error({ provider: p.name, chainId: p.chainId, expected: this.deps.view.chainId }, 'provider is on the wrong chain: never read from');
     } else if (state === 'lagging') {
       log.warn({ provider: p.name, lag, max: config.maxHeadLagBlocks }, 'provider lags behind the head: not read from');
     } else if (state === 'healthy' && previous !== 'unknown') {

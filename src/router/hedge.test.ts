@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HedgeBudget, hedgeDelayMs, LatencyWindow } from './hedge.js';
+import { HedgeBudget, hedgeDelayMs } from './hedge.js';
+import { LatencyWindow } from './latency.js';
 
 describe('hedgeDelayMs', () => {
   const table: [number | undefined, number][] = [

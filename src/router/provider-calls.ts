@@ -2,6 +2,11 @@
  * Every upstream call the router makes goes through `invoke`: it records the outcome on the
  * provider (latency, errors, breaker, cooling), logs state transitions once, and reports the call to
  * the observer (metrics), so head polls, probes, reads and hedges all feed the same numbers.
+ *
+ * Only an UpstreamError is the provider's failure (rpc-client.ts classifies every transport and
+ * reply failure into one). Anything else thrown here (a TypeError in a parser or an observer) is
+ * our own bug: it passes through untouched, and the provider's score, breaker and error counts
+ * never hear of it.
  */
 import { parseQuantity } from '../chain/head.js';
 import type { Cancel } from '../chain/cancel.js';
@@ -40,20 +45,23 @@ export class ProviderCalls {
   ): Promise<{ value: T; latencyMs: number }> {
     const { cancel, lastResort = false, requestId } = options;
     const started = this.clock();
-    p.begin(started);
+    p.callStarted(started);
     let error: UpstreamError;
+    let ended = false;
     try {
       const { result, latencyMs } = await p.client.call(method, params, cancel);
       const value = parse(result);
       if (value === undefined) throw new UpstreamError('bad-response', p.name, `malformed ${method} result`);
-      p.end(started);
-      this.transition(p, p.ok(latencyMs, this.clock(), lastResort), requestId);
+      p.callEnded(started);
+      ended = true;
+      this.transition(p, p.answered(latencyMs, this.clock(), lastResort), requestId);
       this.onCall?.(p.name, method, 'ok', latencyMs);
       return { value, latencyMs };
     } catch (caught) {
-      error = caught instanceof UpstreamError ? caught : new UpstreamError('bad-response', p.name, String(caught));
+      if (!ended) p.callEnded(started);
+      if (!(caught instanceof UpstreamError) || ended) throw caught;
+      error = caught;
     }
-    p.end(started);
     const now = this.clock();
     const elapsed = now - started;
     if (error.kind === 'cancelled' && cancel?.reason !== DEADLINE) {
@@ -80,11 +88,11 @@ export class ProviderCalls {
     const now = this.clock();
     if (change === 'opened') {
       this.log.warn(
-        { reqId, provider: p.name, err: p.lastError, retryInMs: Math.round(p.breaker.retryInMs(now)) },
+        { reqId, provider: p.name, err: p.lastError, retryInMs: Math.round(p.retryInMs(now)) },
         'provider failing: circuit open, reads go elsewhere',
       );
     } else if (change === 'cooling') {
-      this.log.warn({ reqId, provider: p.name, err: p.lastError, retryInMs: Math.round(p.coolUntil - now) }, 'provider rate-limited us: cooling');
+      this.log.warn({ reqId, provider: p.name, err: p.lastError, retryInMs: Math.round(p.coolingForMs(now)) }, 'provider rate-limited us: cooling');
     } else {
       this.log.info({ reqId, provider: p.name, latencyMs: Math.round(p.latencyEwma ?? 0) }, 'provider answered its probe: circuit closed');
     }

@@ -13,7 +13,7 @@
  */
 import { networkName, parseQuantity, type Head } from '../chain/head.js';
 import { HeadTracker } from '../chain/head-tracker.js';
-import type { UpstreamError } from '../chain/upstream-error.js';
+import { UpstreamError } from '../chain/upstream-error.js';
 import type { Config } from '../config/config.js';
 import { ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -21,7 +21,7 @@ import { failover } from './failover.js';
 import { HeadPoller } from './head-poller.js';
 import { HedgeBudget, hedgeDelayMs } from './hedge.js';
 import { ProviderCalls } from './provider-calls.js';
-import { ProviderHandle } from './provider.js';
+import { ChainView, ProviderHandle } from './provider.js';
 import { rank } from './selection.js';
 import type { BalanceRead, CallObserver, ProviderSnapshot, Upstream } from './upstream.js';
 
@@ -43,6 +43,7 @@ interface Cause {
 
 export class ProviderRouter implements Upstream {
   private readonly providers: ProviderHandle[];
+  private readonly view: ChainView;
   private readonly calls: ProviderCalls;
   private readonly poller: HeadPoller;
   private readonly tracker: HeadTracker;
@@ -57,10 +58,12 @@ export class ProviderRouter implements Upstream {
   ) {
     this.clock = options.clock ?? performance.now.bind(performance);
     this.random = options.random ?? Math.random;
-    this.providers = config.providers.map((p) => new ProviderHandle(p, config.upstreamTimeoutMs));
+    this.view = new ChainView(config.expectedChainId, config.maxHeadLagBlocks);
+    this.providers = config.providers.map((p) => new ProviderHandle(p, config.upstreamTimeoutMs, this.view));
     this.calls = new ProviderCalls(config, log, this.clock, options.onCall);
     this.poller = new HeadPoller({
       providers: this.providers,
+      view: this.view,
       calls: this.calls,
       config,
       log,
@@ -72,21 +75,14 @@ export class ProviderRouter implements Upstream {
     this.tracker = new HeadTracker(() => this.poller.refresh(), config.headMaxAgeMs, this.clock);
   }
 
-  private get chainId(): number | undefined {
-    return this.poller.chainId;
-  }
-
-  private lag(p: ProviderHandle): number | undefined {
-    return this.poller.lag(p);
-  }
-
   network(): string | undefined {
-    return this.chainId === undefined ? undefined : networkName(this.chainId);
+    const chainId = this.view.chainId;
+    return chainId === undefined ? undefined : networkName(chainId);
   }
 
   async start(): Promise<void> {
     await this.poller.start();
-    if (!this.providers.some((p) => p.chainId !== undefined && p.chainId === this.chainId)) {
+    if (!this.providers.some((p) => p.onExpectedChain())) {
       throw this.unavailable('no provider on the expected chain answered', new Map());
     }
   }
@@ -107,21 +103,20 @@ export class ProviderRouter implements Upstream {
 
   /** Usable providers for a read at `at`, best first; those not known to have the block go last. */
   private candidates(at: Head, now: number): { order: ProviderHandle[]; explored: boolean; lastResort: boolean } {
-    const maxLag = this.config.maxHeadLagBlocks;
     let best = Number.POSITIVE_INFINITY;
     for (const p of this.providers) {
       const latency = p.effectiveLatency(now);
-      if (latency !== undefined && latency < best && p.state(now, this.chainId, this.lag(p), maxLag) === 'healthy') best = latency;
+      if (latency !== undefined && latency < best && p.isUsable(now)) best = latency;
     }
     if (best === Number.POSITIVE_INFINITY) best = 0;
     const ready: ProviderHandle[] = [];
     const unsure: ProviderHandle[] = [];
     for (const p of this.providers) {
-      const lag = this.lag(p);
-      if (p.state(now, this.chainId, lag, maxLag) !== 'healthy') continue;
-      p.score = p.scoreAt(now, best, lag, maxLag);
+      if (!p.isUsable(now)) continue;
+      p.score = p.scoreAt(now, best);
       // Having served a head at or above the pinned block, it has the block (same chain).
-      if (p.head !== undefined && p.head.number >= at.number) ready.push(p);
+      const latest = p.latest;
+      if (latest !== undefined && latest.number >= at.number) ready.push(p);
       else unsure.push(p);
     }
     const ranking = rank(ready, this.random);
@@ -129,8 +124,8 @@ export class ProviderRouter implements Upstream {
     for (const p of unsure) ranking.order.push(p);
     if (ranking.order.length > 0) return { ...ranking, lastResort: false };
     // Every circuit open: ask them anyway, the soonest to reopen first, rather than fail unasked.
-    const open = this.providers.filter((p) => p.lastResort(now, this.chainId, this.lag(p), maxLag));
-    open.sort((a, b) => a.breaker.retryInMs(now) - b.breaker.retryInMs(now));
+    const open = this.providers.filter((p) => p.isLastResort(now));
+    open.sort((a, b) => a.retryInMs(now) - b.retryInMs(now));
     return { order: open, explored: false, lastResort: true };
   }
 
@@ -140,7 +135,7 @@ export class ProviderRouter implements Upstream {
     const failures = new Map<ProviderHandle, UpstreamError>();
     if (order.length === 0) return Promise.reject(this.unavailable('no provider can serve reads right now', failures));
     // An exploration pick is hedged on the best provider's delay: exploring must not cost clients.
-    const bestP95 = explored && order.length > 1 ? order[1]!.latencies.p95() : undefined;
+    const bestP95 = explored && order.length > 1 ? order[1]!.p95() : undefined;
     const params = [address, { blockHash: at.hash }];
     // .catch rather than try/await: one microtask hop fewer on every read's way back.
     return failover({
@@ -148,12 +143,14 @@ export class ProviderRouter implements Upstream {
       failures,
       budget: this.budget,
       deadlineMs: this.config.requestDeadlineMs,
-      hedgeDelayMs: (p, attempt) => hedgeDelayMs(attempt === 1 && bestP95 !== undefined ? bestP95 : p.latencies.p95()),
+      hedgeDelayMs: (p, attempt) => hedgeDelayMs(attempt === 1 && bestP95 !== undefined ? bestP95 : p.p95()),
       read: (p, cancel) =>
         this.calls
           .invoke(p, 'eth_getBalance', params, parseQuantity, { cancel, lastResort, requestId })
           .then(({ value, latencyMs }) => ({ wei: value, latencyMs, provider: p.name })),
-    }).catch(() => {
+    }).catch((error: unknown) => {
+      // Our own bug surfaces as itself (a 500 with its stack logged), never as "no provider answered".
+      if (!(error instanceof UpstreamError)) throw error;
       throw this.unavailable(`no provider answered the balance at block ${at.numberHex}`, failures, order);
     });
   }
@@ -173,17 +170,17 @@ export class ProviderRouter implements Upstream {
   }
 
   private whyNot(p: ProviderHandle, now: number): { kind: string; error: string } {
-    const lag = this.lag(p);
+    const lag = p.lag();
     const last = p.lastError === undefined ? '' : `: ${p.lastError}`;
-    switch (p.state(now, this.chainId, lag, this.config.maxHeadLagBlocks)) {
+    switch (p.state(now)) {
       case 'unknown':
         return { kind: p.lastErrorKind ?? 'unavailable', error: `chain id unknown${last}` };
       case 'wrong-chain':
-        return { kind: 'wrong-chain', error: `on chain ${p.chainId}, expected ${this.chainId}` };
+        return { kind: 'wrong-chain', error: `on chain ${p.chainId}, expected ${this.view.chainId}` };
       case 'open':
-        return { kind: p.lastErrorKind ?? 'unavailable', error: `circuit open for ${Math.ceil(p.breaker.retryInMs(now))} ms${last}` };
+        return { kind: p.lastErrorKind ?? 'unavailable', error: `circuit open for ${Math.ceil(p.retryInMs(now))} ms${last}` };
       case 'cooling':
-        return { kind: 'rate-limited', error: `rate limited, cooling for ${Math.ceil(p.coolUntil - now)} ms` };
+        return { kind: 'rate-limited', error: `rate limited, cooling for ${Math.ceil(p.coolingForMs(now))} ms` };
       case 'lagging':
         return { kind: 'lagging', error: `${lag} blocks behind the head (max ${this.config.maxHeadLagBlocks})` };
       case 'healthy':
@@ -193,35 +190,33 @@ export class ProviderRouter implements Upstream {
 
   ready(): boolean {
     const now = this.clock();
-    return this.tracker.last() !== undefined && this.providers.some((p) => p.state(now, this.chainId, this.lag(p), this.config.maxHeadLagBlocks) === 'healthy');
+    return this.tracker.last() !== undefined && this.providers.some((p) => p.isUsable(now));
   }
 
   snapshot(): ProviderSnapshot[] {
     const now = this.clock();
-    const maxLag = this.config.maxHeadLagBlocks;
     let best = Number.POSITIVE_INFINITY;
     for (const p of this.providers) best = Math.min(best, p.effectiveLatency(now) ?? Number.POSITIVE_INFINITY);
     if (best === Number.POSITIVE_INFINITY) best = 0;
     return this.providers.map((p) => {
-      const lag = this.lag(p);
-      const state = p.state(now, this.chainId, lag, maxLag);
+      const state = p.state(now);
       const recent = p.recent(now);
       const latency = p.latencyEwma;
-      const p95 = p.latencies.p95();
+      const p95 = p.p95();
       return {
         name: p.name,
         url: p.url,
         chainId: p.chainId,
-        head: p.head?.numberHex,
-        lag,
-        score: state === 'healthy' ? round(p.scoreAt(now, best, lag, maxLag), 3) : 0,
+        head: p.latest?.numberHex,
+        lag: p.lag(),
+        score: state === 'healthy' ? round(p.scoreAt(now, best), 3) : 0,
         state,
         latencyMs: latency === undefined ? undefined : round(latency, 2),
         p95Ms: p95 === undefined ? undefined : round(p95, 2),
         requests: p.requests,
         errors: p.errors,
         recent: { ok: recent.ok, errors: recent.errors, rateLimited: recent.rateLimited },
-        retryInMs: state === 'open' ? Math.ceil(p.breaker.retryInMs(now)) : state === 'cooling' ? Math.ceil(p.coolUntil - now) : undefined,
+        retryInMs: state === 'open' ? Math.ceil(p.retryInMs(now)) : state === 'cooling' ? Math.ceil(p.coolingForMs(now)) : undefined,
         lastError: p.lastError,
       };
     });
