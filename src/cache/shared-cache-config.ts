@@ -1,0 +1,101 @@
+/**
+ * REDIS_URL and friends -> a validated, frozen SharedCacheConfig, or undefined when REDIS_URL is
+ * unset (the service then runs without any Redis code on its path). Pure: reads only its argument.
+ * The password never leaves this object except to the client: `redactedUrl` is what logs and
+ * errors show, and `secrets` joins the service's list of strings to scrub from any text.
+ */
+import { ConfigError } from '../config/config.js';
+
+export interface SharedCacheConfig {
+  readonly host: string;
+  readonly port: number;
+  /** rediss:// — TLS to the server (ElastiCache with transit encryption). */
+  readonly tls: boolean;
+  readonly username: string | undefined;
+  readonly password: string | undefined;
+  readonly db: number;
+  /** scheme://[***@]host:port[/db], safe to log. */
+  readonly redactedUrl: string;
+  readonly keyPrefix: string;
+  /** Bound on every Redis operation on a request's path. */
+  readonly timeoutMs: number;
+  /** Redis TTL of a shared entry: bounds memory only (an entry at a block hash never goes stale). */
+  readonly ttlSeconds: number;
+  readonly secrets: readonly string[];
+}
+
+export const SHARED_CACHE_DEFAULTS = Object.freeze({
+  REDIS_KEY_PREFIX: 'balance-api:',
+  REDIS_TIMEOUT_MS: 50,
+  SHARED_CACHE_TTL_SECONDS: 60,
+});
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Redacted form of any redis URL: keeps scheme, host, port and db; drops user and password. */
+export function redactRedisUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return '[invalid url]';
+  }
+  const auth = url.username !== '' || url.password !== '' ? '***@' : '';
+  const db = url.pathname === '' || url.pathname === '/' ? '' : url.pathname;
+  return `${url.protocol}//${auth}${url.host}${db}`;
+}
+
+export function parseRedisUrl(raw: string): Omit<SharedCacheConfig, 'keyPrefix' | 'timeoutMs' | 'ttlSeconds'> {
+  const shown = redactRedisUrl(raw);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`REDIS_URL must be redis://[user:password@]host:port[/db] or rediss://..., got ${shown}`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got ${shown}`);
+  }
+  if (url.hostname === '') throw new ConfigError(`REDIS_URL needs a host, got ${shown}`);
+  if (url.search !== '' || url.hash !== '') throw new ConfigError(`REDIS_URL takes no query or fragment, got ${shown}`);
+  const dbText = url.pathname.replace(/^\//, '');
+  if (dbText !== '' && !/^\d{1,2}$/.test(dbText)) throw new ConfigError(`REDIS_URL database must be a number 0-99, got ${shown}`);
+  const username = url.username === '' ? undefined : decodeURIComponent(url.username);
+  const password = url.password === '' ? undefined : decodeURIComponent(url.password);
+  // A URL with only "user@" is a password-only AUTH (Redis < 6 style `redis://:pass@` has no user).
+  const secrets = [password, url.password === '' ? undefined : url.password].filter((s): s is string => s !== undefined && s !== '');
+  return Object.freeze({
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? 6379 : Number(url.port),
+    tls: url.protocol === 'rediss:',
+    username,
+    password,
+    db: dbText === '' ? 0 : Number(dbText),
+    redactedUrl: shown,
+    secrets: Object.freeze([...new Set(secrets)]),
+  });
+}
+
+function positiveInteger(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+/** undefined when REDIS_URL is unset or empty: no shared cache. */
+export function loadSharedCacheConfig(env: Env): SharedCacheConfig | undefined {
+  const raw = env.REDIS_URL?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const keyPrefix = env.REDIS_KEY_PREFIX ?? SHARED_CACHE_DEFAULTS.REDIS_KEY_PREFIX;
+  if (keyPrefix.length > 64 || /[\s{}]/.test(keyPrefix)) {
+    throw new ConfigError(`REDIS_KEY_PREFIX must be at most 64 characters without spaces or braces, got "${keyPrefix}"`);
+  }
+  return Object.freeze({
+    ...parseRedisUrl(raw),
+    keyPrefix,
+    timeoutMs: positiveInteger(env, 'REDIS_TIMEOUT_MS', SHARED_CACHE_DEFAULTS.REDIS_TIMEOUT_MS),
+    ttlSeconds: positiveInteger(env, 'SHARED_CACHE_TTL_SECONDS', SHARED_CACHE_DEFAULTS.SHARED_CACHE_TTL_SECONDS),
+  });
+}
