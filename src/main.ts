@@ -2,6 +2,7 @@
 import { startApp } from './app.js';
 import { ConfigError, loadConfig, PROVIDER_VARIABLES, type Config } from './config/config.js';
 import { errorLogFields } from './errors.js';
+import { logUwsBuild } from './http/uws.js';
 import { createLogger } from './observability/logger.js';
 
 let config: Config;
@@ -14,6 +15,7 @@ try {
 }
 
 const log = createLogger(config.logLevel);
+logUwsBuild(log);
 
 if (config.production && config.providers.length === 0) {
   log.fatal(

@@ -7,7 +7,7 @@
  * cache-control, the URL and the two body headers checked), so the hit ratio can be split into
  * what those cost and what the service's own logic costs.
  */
-import uws from 'uWebSockets.js';
+import { uws } from '../../src/http/uws.js';
 import { MAX_URL_LENGTH } from '../../src/http/admission.js';
 import { COMMON_HEADERS, JSON_TYPE } from '../../src/http/responses.js';
 

@@ -5,7 +5,7 @@
  * uWS + undici pays per miss for the extra hop alone, measured beside the service at concurrency 1.
  */
 import { Pool, type Dispatcher } from 'undici';
-import uws from 'uWebSockets.js';
+import { uws } from '../../src/http/uws.js';
 import { rpcBody } from './stats.js';
 
 const upstream = process.env.UPSTREAM_URL ?? 'http://127.0.0.1:8545';

@@ -3,7 +3,7 @@
  * where none belongs, body size) and, when configured, an API key and a rate limit. A check that is
  * not configured costs nothing: the server holds `undefined` instead of an AccessControl.
  */
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from './uws.js';
 import type { Config } from '../config/config.js';
 import type { ErrorCode } from '../errors.js';
 import type { HttpRecorder } from '../observability/metrics.js';

@@ -4,7 +4,7 @@
  * each proxy appends the address it received the request from, so the entries right of that one
  * were written by our proxies and everything left of it came from the client and proves nothing.
  */
-import type { HttpResponse } from 'uWebSockets.js';
+import type { HttpResponse } from './uws.js';
 
 /** Only the tail of a long header matters (we read from the right); it bounds the work. */
 const MAX_SCANNED = 1024;

@@ -4,7 +4,7 @@
  * debug access line). Methods on one object, so the per-request calls stay monomorphic and cheap.
  */
 import { performance } from 'node:perf_hooks';
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse } from './uws.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import { ROUTES, type HttpRecorder } from '../observability/metrics.js';

@@ -1,5 +1,5 @@
 /** Writing responses on uWS: status lines, JSON and problem+json bodies, common headers. */
-import type { HttpResponse } from 'uWebSockets.js';
+import type { HttpResponse } from './uws.js';
 import { problemDetails, problemOf, ServiceError, type ErrorCode } from '../errors.js';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {

@@ -8,8 +8,8 @@
  * and one writeHeader call for all common headers. Everything else (API keys, rate limits, CORS,
  * tracing) costs nothing unless configured.
  */
-import uws from 'uWebSockets.js';
-import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { uws } from './uws.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws.js';
 import type { BalanceService } from '../balance/balance-service.js';
 import type { AddressMemo } from '../codec/address.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
