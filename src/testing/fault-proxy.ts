@@ -6,6 +6,7 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { decodeRlp, encodeRlp, toBeHex } from 'ethers';
 
 export type Fault =
   | { readonly kind: 'pass' }
@@ -22,7 +23,16 @@ export type Fault =
   /** Forwards everything but answers eth_chainId with another chain (a provider repointed). */
   | { readonly kind: 'chain-id'; readonly chainId: number }
   /** Forwards everything but asks for the last head seen instead of "latest" (a node stuck there). */
-  | { readonly kind: 'frozen-head' };
+  | { readonly kind: 'frozen-head' }
+  // Lies: well-formed answers with wrong content (see src/verify/ for how each is caught).
+  /** Adds `wei` (default 1 ether) to the balance in eth_getBalance answers and to the `balance` field of eth_getProof answers, proof untouched. */
+  | { readonly kind: 'lie-balance'; readonly wei?: bigint }
+  /** Forges the account proof: the leaf's balance (and the `balance` field and eth_getBalance) gain `wei`, or a node's byte flips when there is no leaf. */
+  | { readonly kind: 'forge-proof'; readonly wei?: bigint }
+  /** Blocks (by number or hash) come back with another stateRoot, their hash kept. */
+  | { readonly kind: 'state-root' }
+  /** Blocks asked by number come back with another hash, the header kept. */
+  | { readonly kind: 'block-hash' };
 
 export interface FaultRule {
   readonly fault: Fault;
@@ -159,6 +169,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         for (const c of calls) if (asksLatest(c)) (c.params as unknown[])[0] = lastHead;
         return forward(Buffer.from(JSON.stringify(parsed)), res, () => undefined);
       }
+      case 'lie-balance':
+      case 'forge-proof':
+      case 'state-root':
+      case 'block-hash':
+        return forward(body, res, (call, reply) => lie(fault, call, reply));
     }
   };
 
@@ -186,6 +201,69 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         server.close(() => resolve());
       }),
   };
+}
+
+const ETHER = 10n ** 18n;
+const BLOCK_METHODS = ['eth_getBlockByNumber', 'eth_getBlockByHash'];
+
+/** Rewrites one reply for a lying fault; anything it does not lie about passes as it came. */
+function lie(fault: Fault, call: RpcCall, reply: { result?: unknown }): void {
+  const result = reply.result;
+  if (result === undefined || result === null) return;
+  switch (fault.kind) {
+    case 'lie-balance':
+    case 'forge-proof': {
+      const wei = fault.wei ?? ETHER;
+      if (call.method === 'eth_getBalance' && typeof result === 'string') reply.result = quantity(BigInt(result) + wei);
+      if (call.method !== 'eth_getProof' || typeof result !== 'object') return;
+      const proof = result as { balance?: string; accountProof?: string[] };
+      if (typeof proof.balance === 'string') proof.balance = quantity(BigInt(proof.balance) + wei);
+      if (fault.kind === 'forge-proof' && Array.isArray(proof.accountProof) && proof.accountProof.length > 0) {
+        const last = proof.accountProof.length - 1;
+        proof.accountProof[last] = forgeLeaf(proof.accountProof[last]!, wei);
+      }
+      return;
+    }
+    case 'state-root':
+      if (typeof call.method === 'string' && BLOCK_METHODS.includes(call.method) && typeof result === 'object') {
+        const block = result as { stateRoot?: string };
+        if (typeof block.stateRoot === 'string') block.stateRoot = flipLastNibble(block.stateRoot);
+      }
+      return;
+    case 'block-hash':
+      if (call.method === 'eth_getBlockByNumber' && typeof result === 'object') {
+        const block = result as { hash?: string };
+        if (typeof block.hash === 'string') block.hash = flipLastNibble(block.hash);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+/** The leaf [path, account] with `wei` more balance; a node that is no account leaf gets a byte flipped. */
+function forgeLeaf(node: string, wei: bigint): string {
+  try {
+    const decoded = decodeRlp(node);
+    if (Array.isArray(decoded) && decoded.length === 2 && typeof decoded[1] === 'string') {
+      const account = decodeRlp(decoded[1]);
+      if (Array.isArray(account) && account.length === 4 && typeof account[1] === 'string') {
+        const balance = account[1] === '0x' ? 0n : BigInt(account[1]);
+        account[1] = toBeHex(balance + wei);
+        return encodeRlp([decoded[0]!, encodeRlp(account as string[])]);
+      }
+    }
+  } catch {
+    // not an RLP leaf: fall through to flipping a byte
+  }
+  return flipLastNibble(node);
+}
+
+const quantity = (n: bigint): string => `0x${n.toString(16)}`;
+
+function flipLastNibble(hex: string): string {
+  const last = hex.at(-1) === '0' ? '1' : '0';
+  return `${hex.slice(0, -1)}${last}`;
 }
 
 interface RpcCall {
