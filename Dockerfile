@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1.7
 # balance-api image. Multi-arch: `docker buildx build --platform linux/amd64,linux/arm64 .`
-# Node 20 on Debian 12 is required: the uWebSockets.js binary needs Node 20 and glibc <= 2.36.
-# Pin by digest in CI (node:20-bookworm-slim@sha256:...) once Renovate/Dependabot tracks it.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24 LTS on Debian 13 (glibc 2.41): the uWebSockets.js 20.57 build needs glibc >= 2.38 (see
+# README, Runtime). Every stage uses this one base, pinned by its multi-arch index digest (the
+# node:24.21.0-trixie-slim release of the node:24-trixie-slim tag); bump tag and digest together.
+ARG NODE_IMAGE=node:24-trixie-slim@sha256:8ec5d7557396cfe32d21c3f9c13072355ceab22b584578ca4bb28af31120cffe
 
 # Build once on the runner's own platform: the compiled JavaScript is platform-independent, so
 # the slow emulated (QEMU) platform never runs the TypeScript compiler.
@@ -22,10 +23,19 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-# uWebSockets.js ships ~90 MB of binaries for every platform and silently falls back to a slow
-# JavaScript server when its own cannot load. Keep only this platform's Node 20 binary and load it
-# here, so an incompatible base image (glibc, architecture) fails the build instead of production.
-RUN node -e "const fs=require('node:fs');const dir='node_modules/uWebSockets.js/binaries';const keep='uws_'+process.platform+'_'+process.arch+'_'+process.versions.modules+'.node';for(const f of fs.readdirSync(dir))if(f!==keep)fs.rmSync(dir+'/'+f);require('./'+dir+'/'+keep);console.log('uWebSockets.js native: '+keep)"
+# uWS 20.57 ships binaries for every platform and Node version. Keep only this platform's, check it
+# against the sha256 the repository records, and load it here, so a changed binary or an
+# incompatible base image (glibc, architecture) fails the build instead of production. The 20.30
+# fallback (uWebSockets.js) has no Node 24 binary: its binaries go, so it can never load here.
+COPY src/http/uws-binaries.sha256 ./
+RUN set -eu; \
+    dir=node_modules/@btc-vision/uwebsockets.js; \
+    keep=$(node -p "'uws_'+process.platform+'_'+process.arch+'_'+process.versions.modules+'.node'"); \
+    grep " $keep\$" uws-binaries.sha256 | (cd "$dir" && sha256sum -c -); \
+    find "$dir" -name 'uws_*.node' ! -name "$keep" -delete; \
+    rm -rf node_modules/uWebSockets.js/binaries uws-binaries.sha256; \
+    node -e "require('@btc-vision/uwebsockets.js')._cfg('silent')"; \
+    echo "uWebSockets.js native: $dir/$keep"
 
 FROM ${NODE_IMAGE} AS runtime
 # The V8 old-space cap keeps RSS under 250 MB with CACHE_MAX_ENTRIES=100000 (bench/http measured

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { uwsBuild } from '../src/http/uws.js';
 import { HEALTH_CHECK_COMMAND } from './constructs/health-check.js';
 import { contextFiles } from './testing/docker-context.js';
 import { launch, run, startServer, type Server } from './testing/processes.js';
@@ -47,8 +48,8 @@ function execForm(args: string): string[] {
 }
 
 describe('Dockerfile', () => {
-  it('builds on node:20-bookworm-slim in stages, compiling on the build platform', () => {
-    assert.match(dockerfile, /^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
+  it('builds on node:24-trixie-slim pinned by digest in every stage, compiling on the build platform', () => {
+    assert.match(dockerfile, /^ARG NODE_IMAGE=node:24-trixie-slim@sha256:[0-9a-f]{64}$/m);
     assert.ok(stages.length >= 3, 'build, production dependencies, runtime');
     assert.ok(stages.every((s) => s.args.includes('${NODE_IMAGE}')));
     const build = stages.find((s) => /\bAS build$/.test(s.args));
@@ -99,6 +100,9 @@ describe('what the image does', () => {
     if (!existsSync(join(root, 'src', 'main.ts'))) return toolMissing(t, 'src/main.ts does not exist yet');
     const anvilBin = anvilBinary();
     if (anvilBin === undefined) return toolMissing(t, 'the anvil binary (@foundry-rs/anvil-<os>-<arch>) is not installed');
+    // The image is Node 24 with glibc 2.41 and keeps only the uWS 20.57 binary. A runtime that cannot
+    // load that build (Node 20 on Debian 12) cannot stand in for it; .ci/run's Node 24 pass runs this.
+    if (uwsBuild.fallback) return t.skip(`this runtime cannot load uWS 20.57 like the image (${uwsBuild.reason})`);
     const app = join(work, 'app');
 
     // Stage "build": `npm run build` on exactly the files .dockerignore lets into the context,
@@ -114,6 +118,7 @@ describe('what the image does', () => {
     // Stage "deps": the manifests alone, a clean production install.
     cpSync(join(root, 'package.json'), join(app, 'package.json'));
     cpSync(join(root, 'package-lock.json'), join(app, 'package-lock.json'));
+    cpSync(join(root, 'src', 'http', 'uws-binaries.sha256'), join(app, 'uws-binaries.sha256'));
     const install = await run(
       'npm',
       ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'],
@@ -123,12 +128,14 @@ describe('what the image does', () => {
     for (const devOnly of ['typescript', 'cdktf', '@foundry-rs/anvil', 'tsx']) {
       assert.ok(!existsSync(join(app, 'node_modules', devOnly)), `${devOnly} is not in the image`);
     }
-    // The image's own step: keep and load this platform's uWebSockets.js binary.
+    // The image's own step: keep, check (sha256) and load this platform's uWS 20.57 binary.
     const prune = instructions.find((i) => i.op === 'RUN' && i.args.includes('uWebSockets.js/binaries'));
     assert.ok(prune, 'the image prunes and loads the uWebSockets.js binary');
     const native = await run('sh', ['-c', prune.args], { cwd: app, timeoutMs: 30_000 });
     assert.equal(native.code, 0, `native uWebSockets.js does not load:\n${native.stderr}`);
-    assert.match(native.stdout, /uWebSockets\.js native: uws_linux_/);
+    assert.match(native.stdout, /uWebSockets\.js native: node_modules\/@btc-vision\/uwebsockets\.js\/uws_linux_\w+\.node/);
+    assert.match(native.stdout, /uws_linux_\w+\.node: OK/, 'sha256sum checked the kept binary');
+    assert.ok(!existsSync(join(app, 'node_modules', 'uWebSockets.js', 'binaries')), 'no fallback binaries in the image');
 
     const { match: anvilAt } = await startServer(
       anvilBin,
@@ -146,7 +153,7 @@ describe('what the image does', () => {
       HOST: '127.0.0.1',
       PORT: String(port),
       EXPECTED_CHAIN_ID: '1',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     };
 
     // In production without a provider the service refuses to start rather than serve nothing.
@@ -172,6 +179,7 @@ describe('what the image does', () => {
     assert.deepEqual(exit, { code: 0, signal: null }, server.output());
     assert.ok(Date.now() - stopAt < 20_000, 'exits within 20 s of SIGTERM');
     assert.doesNotMatch(server.output(), /Falling back to a NodeJS implementation/, 'runs on the native uWS binary');
+    assert.match(server.output(), /"msg":"uWebSockets\.js 20\.57\.0 on Node v24\./, 'says which uWS build at start-up');
   });
 });
 

