@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { renderRows, type BenchRow } from './bench-table.js';
 import { runCacheBench } from './cache.bench.js';
 import { runCancelBench } from './cancel.bench.js';
+import { runBatchCodecBench } from './batch-codec.bench.js';
 import { runCodecBench } from './codec.bench.js';
 import { runScoringBench } from './scoring.bench.js';
 
@@ -27,6 +28,9 @@ const results: Record<string, BenchRow[]> = {};
 const codec = await runCodecBench({ time, workers: Number(values.workers), burst: Number(values.burst) });
 results.codecItems = codec.items;
 results.codecBursts = codec.bursts;
+const batchCodec = await runBatchCodecBench({ time, workers: Number(values.workers), size: 1000 });
+results.batchCodec = batchCodec.rows;
+process.stdout.write(`batch codec, main-thread ms per batch of 1000: ${batchCodec.blocking.map((b) => `${b.name} ${b.mainThreadMsPerBatch.toFixed(2)} (wall ${b.wallMsPerBatch.toFixed(2)})`).join('; ')}\n`);
 results.cache = await runCacheBench({ time, entries: values.quick === true ? 1000 : 100_000 });
 results.scoring = await runScoringBench({ time, providers: 4 });
 results.cancel = await runCancelBench({ time });
