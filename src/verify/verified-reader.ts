@@ -1,0 +1,173 @@
+/**
+ * A verified read: the trust chain from a quorum down to a balance.
+ *
+ *   1. block hash: at least the quorum of usable providers (quorum.ts) report the same hash for
+ *      the block number, each in a header that hashes to it (header.ts; one that does not is a lie);
+ *   2. header: one of those checked headers, so its stateRoot is the one the hash commits to;
+ *      cached per block hash, agreed once per block however many reads need it;
+ *   3. balance: eth_getProof at {blockHash} from any provider, verified against that stateRoot
+ *      (account-proof.ts); a proof that fails, or claims another balance than it proves, is a lie
+ *      and the read moves on to the next provider.
+ *
+ * A liar is reported through `distrust` (the router marks it untrusted and leaves it out); the
+ * reader never serves from it. The router owns providers, calls and errors; this class only needs
+ * the narrow VerifyDeps, so it is tested against real nodes without the router.
+ */
+import { Cancel } from '../chain/cancel.js';
+import type { Head } from '../chain/head.js';
+import { UpstreamError } from '../chain/upstream-error.js';
+import { ProofError, verifyAccountProof } from './account-proof.js';
+import { checkHeader, HeaderError, type CheckedHeader } from './header.js';
+import { agreeOnHash, quorumNeeded, type HashVote } from './quorum.js';
+
+/** Why a provider gave no verified answer, for the 502 body (redacted by the caller). */
+export interface VerifyCause {
+  readonly kind: string;
+  readonly error: string;
+}
+
+export interface VerifyDeps<P extends { readonly name: string }> {
+  /** Providers that may serve and vote now (right chain, not untrusted, not failing), best first. */
+  usable(): readonly P[];
+  /** One JSON-RPC call; resolves with the raw result, rejects with an UpstreamError. */
+  call(p: P, method: string, params: readonly unknown[], cancel: Cancel, requestId: string | undefined): Promise<{ result: unknown; latencyMs: number }>;
+  /** `p` answered something the math refutes: leave it out (the router's cool-down, log, metric). */
+  distrust(p: P, cause: string, requestId: string | undefined): void;
+  /** The error to reject with when nothing verifies: every provider's cause goes in its body. */
+  unverifiable(detail: string, causes: ReadonlyMap<P, VerifyCause>): Error;
+  /** VERIFY_QUORUM; undefined: a majority of the usable providers. */
+  readonly quorum: number | undefined;
+  readonly deadlineMs: number;
+}
+
+export interface VerifiedBalance {
+  readonly wei: bigint;
+  readonly stateRoot: string;
+  readonly blockHash: string;
+  readonly provider: string;
+  /** Round trip of the proof read that produced the value. */
+  readonly latencyMs: number;
+  readonly proofBytes: number;
+}
+
+/** Headers kept per block hash: a few minutes of mainnet blocks, and any pinned older ones. */
+const HEADER_CACHE_SIZE = 256;
+
+export class VerifiedReader<P extends { readonly name: string }> {
+  private readonly headers = new Map<string, CheckedHeader>();
+  private readonly agreeing = new Map<string, Promise<CheckedHeader>>();
+
+  constructor(private readonly deps: VerifyDeps<P>) {}
+
+  /** The checked header of `at`, once a quorum agrees on its hash; cached per block hash. */
+  header(at: Head, requestId?: string): Promise<CheckedHeader> {
+    const cached = this.headers.get(at.hash);
+    if (cached !== undefined) return Promise.resolve(cached);
+    let pending = this.agreeing.get(at.hash);
+    if (pending === undefined) {
+      pending = this.agree(at, requestId).finally(() => this.agreeing.delete(at.hash));
+      this.agreeing.set(at.hash, pending);
+    }
+    return pending;
+  }
+
+  /** The proven balance of `address` at `at`; rejects with deps.unverifiable when nothing verifies. */
+  async read(address: string, at: Head, requestId?: string): Promise<VerifiedBalance> {
+    const header = await this.header(at, requestId);
+    const causes = new Map<P, VerifyCause>();
+    const deadline = new Cancel();
+    const timer = setTimeout(() => deadline.cancel('deadline'), this.deps.deadlineMs);
+    try {
+      for (const p of this.deps.usable()) {
+        if (deadline.cancelled) break;
+        let answer: { result: unknown; latencyMs: number };
+        try {
+          answer = await this.deps.call(p, 'eth_getProof', [address, [], { blockHash: at.hash }], deadline, requestId);
+        } catch (error) {
+          causes.set(p, causeOf(error));
+          if (error instanceof UpstreamError && !error.retryable && error.kind !== 'cancelled') break;
+          continue;
+        }
+        try {
+          const proven = await verifyAccountProof(address, answer.result, header.stateRoot);
+          return { wei: proven.wei, stateRoot: header.stateRoot, blockHash: header.hash, provider: p.name, latencyMs: answer.latencyMs, proofBytes: proven.proofBytes };
+        } catch (error) {
+          if (!(error instanceof ProofError)) throw error;
+          causes.set(p, { kind: 'unverifiable', error: error.message });
+          this.deps.distrust(p, error.message, requestId);
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    throw this.deps.unverifiable(`no provider gave a verifiable proof of the balance at block ${at.numberHex}`, causes);
+  }
+
+  private async agree(at: Head, requestId: string | undefined): Promise<CheckedHeader> {
+    const voters = this.deps.usable();
+    const causes = new Map<P, VerifyCause>();
+    const needed = quorumNeeded(voters.length, this.deps.quorum);
+    const votes: HashVote[] = voters.map((p) => ({ provider: p.name, hash: undefined }));
+    const checked = new Map<string, CheckedHeader>();
+    const deadline = new Cancel();
+    const timer = setTimeout(() => deadline.cancel('deadline'), this.deps.deadlineMs);
+    // With a majority quorum no other hash can reach it too, so the first hash to reach it wins
+    // without waiting for slower providers; a lower configured quorum waits for every answer.
+    const earlyOk = 2 * needed > voters.length;
+    try {
+      await new Promise<void>((resolve) => {
+        let left = voters.length;
+        if (left === 0) resolve();
+        const done = () => {
+          if (--left === 0) resolve();
+        };
+        voters.forEach((p, i) => {
+          this.deps.call(p, 'eth_getBlockByNumber', [at.numberHex, false], deadline, requestId).then(
+            ({ result }) => {
+              try {
+                const header = checkHeader(result);
+                if (header.number !== at.number) throw new HeaderError(`asked for block ${at.numberHex}, answered block 0x${header.number.toString(16)}`);
+                checked.set(header.hash, header);
+                votes[i] = { provider: p.name, hash: header.hash };
+                if (earlyOk && votes.filter((v) => v.hash === header.hash).length >= needed) resolve();
+              } catch (error) {
+                if (error instanceof HeaderError) {
+                  causes.set(p, { kind: 'unverifiable', error: error.message });
+                  this.deps.distrust(p, error.message, requestId);
+                } else {
+                  // Our own bug, not the provider's fault: no vote, no blame, and no unhandled rejection.
+                  causes.set(p, { kind: 'internal', error: String(error) });
+                }
+              }
+              done();
+            },
+            (error: unknown) => {
+              causes.set(p, causeOf(error));
+              done();
+            },
+          );
+        });
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    const quorum = agreeOnHash(votes, this.deps.quorum);
+    if (!quorum.agreed) throw this.deps.unverifiable(`no quorum for the hash of block ${at.numberHex}: ${quorum.reason}`, causes);
+    if (quorum.hash !== at.hash) {
+      throw this.deps.unverifiable(`a quorum reports ${quorum.hash} for block ${at.numberHex}, not the pinned ${at.hash}`, causes);
+    }
+    const header = checked.get(quorum.hash)!;
+    this.remember(header);
+    return header;
+  }
+
+  private remember(header: CheckedHeader): void {
+    if (this.headers.size >= HEADER_CACHE_SIZE) this.headers.delete(this.headers.keys().next().value!);
+    this.headers.set(header.hash, header);
+  }
+}
+
+function causeOf(error: unknown): VerifyCause {
+  if (error instanceof UpstreamError) return { kind: error.kind, error: error.message };
+  return { kind: 'bad-response', error: error instanceof Error ? error.message : String(error) };
+}
