@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { levelAt, runScenario, startLocalService, totalSeconds } from './local/run.ts';
-import { coldAddress, durationSeconds, parseThreshold, requestPath, SCENARIOS, thresholdHolds } from './scenarios.ts';
+import { coldAddress, durationSeconds, HOT_ADDRESS, iterationRequest, parseThreshold, requestPath, SCENARIOS, thresholdHolds } from './scenarios.ts';
 
 // Both projects compile in parallel from the start; the tests below await their outcome.
 const tsc = (project: string) =>
@@ -62,6 +62,19 @@ describe('scenarios', () => {
     assert.notEqual(coldAddress(1_700_000_000, 4, 41), a);
     assert.equal(requestPath(SCENARIOS['hot-address'], 1, 1, 1, 0.99).kind, 'hot');
     assert.equal(requestPath(SCENARIOS['cold-addresses'], 1, 1, 1, 0).kind, 'cold');
+  });
+
+  it('sends the batch scenario as one POST of distinct cold and the hot address', () => {
+    let n = 0;
+    const alternate = () => (n++ % 2 === 0 ? 0 : 0.99);
+    const r = iterationRequest(SCENARIOS.batch, 1, 2, 3, alternate);
+    assert.equal(r.method, 'POST');
+    assert.equal(r.path, '/address/balances');
+    const { addresses } = JSON.parse(r.body!) as { addresses: string[] };
+    assert.equal(addresses.length, 100);
+    assert.equal(addresses.filter((a) => a === HOT_ADDRESS).length, 50);
+    assert.equal(new Set(addresses.filter((a) => a !== HOT_ADDRESS)).size, 50);
+    assert.deepEqual(iterationRequest(SCENARIOS.smoke, 1, 1, 1, () => 0).method, 'GET');
   });
 
   it('ramps arrival rates linearly through the stages', () => {

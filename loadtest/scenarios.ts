@@ -33,8 +33,10 @@ export interface Scenario {
   readonly name: ScenarioName;
   readonly description: string;
   readonly executor: Executor;
-  /** Share of requests for the hot (cached) address; the rest ask for addresses never seen before. */
+  /** Share of requests (of addresses, in a batch) for the hot (cached) address; the rest are never seen before. */
   readonly hotFraction: number;
+  /** When set, each iteration POSTs /address/balances with this many addresses instead of one GET. */
+  readonly batchSize?: number;
   /** k6 threshold expressions on the built-in metrics. */
   readonly thresholds: {
     readonly http_req_duration: readonly string[];
@@ -42,7 +44,7 @@ export interface Scenario {
   };
 }
 
-export type ScenarioName = 'smoke' | 'hot-address' | 'cold-addresses' | 'mixed' | 'spike' | 'soak';
+export type ScenarioName = 'smoke' | 'hot-address' | 'cold-addresses' | 'mixed' | 'spike' | 'soak' | 'batch';
 
 /** The seed example's address (checksummed), funded on the local devnet. */
 export const HOT_ADDRESS = '0xc94770007dda54cF92009BFF0dE90c06F603a09f';
@@ -115,6 +117,14 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
     hotFraction: 0.8,
     thresholds: { http_req_duration: ['p(95)<50', 'p(99)<150'], http_req_failed: ERRORS },
   },
+  batch: {
+    name: 'batch',
+    description: 'POST /address/balances with 100 addresses, half of them cached: 2,000 balances per second in 20 batches',
+    executor: { executor: 'constant-arrival-rate', rate: 20, duration: '2m', preAllocatedVUs: 20, maxVUs: 100 },
+    hotFraction: 0.5,
+    batchSize: 100,
+    thresholds: { http_req_duration: ['p(95)<300', 'p(99)<600'], http_req_failed: ERRORS },
+  },
 };
 
 /** "1h2m3.5s" -> seconds. */
@@ -167,4 +177,27 @@ export function thresholdHolds(rule: ThresholdRule, observed: number): boolean {
     case '>=':
       return observed >= rule.value;
   }
+}
+
+export interface IterationRequest {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  /** JSON body of a batch. */
+  readonly body?: string;
+  readonly kind: 'hot' | 'cold' | 'batch';
+  /** What a 200 body must contain. */
+  readonly expect: string;
+}
+
+/** The request one iteration sends: a GET as `requestPath` says, or for batch scenarios one POST. */
+export function iterationRequest(scenario: Scenario, run: number, vu: number, iteration: number, random: () => number): IterationRequest {
+  if (scenario.batchSize === undefined) {
+    const { path, kind } = requestPath(scenario, run, vu, iteration, random());
+    return { method: 'GET', path, kind, expect: '"balanceWei"' };
+  }
+  const addresses: string[] = [];
+  for (let i = 0; i < scenario.batchSize; i++) {
+    addresses.push(random() < scenario.hotFraction ? HOT_ADDRESS : coldAddress(run, vu, iteration * scenario.batchSize + i));
+  }
+  return { method: 'POST', path: '/address/balances', body: JSON.stringify({ addresses }), kind: 'batch', expect: '"balances"' };
 }

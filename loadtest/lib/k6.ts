@@ -3,7 +3,7 @@ import { check } from 'k6';
 import exec from 'k6/execution';
 import http from 'k6/http';
 import type { Options, Scenario as K6Scenario } from 'k6/options';
-import { requestPath, SCENARIOS, type ScenarioName } from '../scenarios.ts';
+import { iterationRequest, SCENARIOS, type ScenarioName } from '../scenarios.ts';
 
 const BASE_URL = (__ENV.BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
 // Distinct per run so cold addresses stay cold across runs against one long-lived service.
@@ -28,11 +28,15 @@ export function k6Options(name: ScenarioName): Options {
 export function k6Iteration(name: ScenarioName): () => void {
   const s = SCENARIOS[name];
   return () => {
-    const { path, kind } = requestPath(s, RUN, exec.vu.idInTest, exec.vu.iterationInScenario, Math.random());
-    const res = http.get(`${BASE_URL}${path}`, { headers: HEADERS, tags: { kind, name: `GET /address/balance/:address (${kind})` } });
+    const r = iterationRequest(s, RUN, exec.vu.idInTest, exec.vu.iterationInScenario, Math.random);
+    const tags = { kind: r.kind, name: r.method === 'GET' ? `GET /address/balance/:address (${r.kind})` : 'POST /address/balances' };
+    const res =
+      r.method === 'GET'
+        ? http.get(`${BASE_URL}${r.path}`, { headers: HEADERS, tags })
+        : http.post(`${BASE_URL}${r.path}`, r.body ?? '', { headers: { ...HEADERS, 'content-type': 'application/json' }, tags });
     check(res, {
-      'status is 200': (r) => r.status === 200,
-      'body has balanceWei': (r) => typeof r.body === 'string' && r.body.includes('"balanceWei"'),
+      'status is 200': (x) => x.status === 200,
+      'body has the balances': (x) => typeof x.body === 'string' && x.body.includes(r.expect),
     });
   };
 }

@@ -12,8 +12,8 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import {
   durationSeconds,
+  iterationRequest,
   parseThreshold,
-  requestPath,
   SCENARIOS,
   thresholdHolds,
   type Executor,
@@ -29,7 +29,7 @@ export interface LocalResult {
   readonly droppedIterations: number;
   readonly durationSec: number;
   readonly latencyMs: { readonly avg: number; readonly med: number; readonly p95: number; readonly p99: number; readonly max: number };
-  readonly byKind: Readonly<Record<'hot' | 'cold', number>>;
+  readonly byKind: Readonly<Record<'hot' | 'cold' | 'batch', number>>;
   readonly thresholds: readonly { readonly metric: string; readonly rule: string; readonly observed: number; readonly ok: boolean }[];
   readonly ok: boolean;
 }
@@ -95,7 +95,7 @@ export async function runScenario(scenario: Scenario, options: LocalOptions): Pr
   const url = new URL(options.baseUrl);
   const pool = new Pool(url.origin, { connections: maxVUs, pipelining: 1 });
   const latencies: number[] = [];
-  const byKind = { hot: 0, cold: 0 };
+  const byKind = { hot: 0, cold: 0, batch: 0 };
   let failed = 0;
   let dropped = 0;
   let inflight = 0;
@@ -105,13 +105,16 @@ export async function runScenario(scenario: Scenario, options: LocalOptions): Pr
   const elapsed = () => (performance.now() - started) / 1000;
 
   const once = async (vu: number) => {
-    const { path, kind } = requestPath(scenario, run, vu, iteration++, Math.random());
-    byKind[kind]++;
+    const r = iterationRequest(scenario, run, vu, iteration++, Math.random);
+    byKind[r.kind]++;
     const t0 = performance.now();
     try {
-      const res = await pool.request({ method: 'GET', path: `${url.pathname.replace(/\/+$/, '')}${path}` });
+      const path = `${url.pathname.replace(/\/+$/, '')}${r.path}`;
+      const res = await pool.request(
+        r.body === undefined ? { method: r.method, path } : { method: r.method, path, body: r.body, headers: { 'content-type': 'application/json' } },
+      );
       const body = await res.body.text();
-      if (res.statusCode !== 200 || !body.includes('"balanceWei"')) failed++;
+      if (res.statusCode !== 200 || !body.includes(r.expect)) failed++;
     } catch {
       failed++;
     }
@@ -204,7 +207,7 @@ function levelMax(executor: Executor): number {
 
 export function renderResult(r: LocalResult): string {
   const lines = [
-    `scenario ${r.scenario}: ${r.requests} requests in ${r.durationSec.toFixed(1)} s (${(r.requests / r.durationSec).toFixed(0)}/s; hot ${r.byKind.hot}, cold ${r.byKind.cold}), failed ${r.failed}, dropped iterations ${r.droppedIterations}`,
+    `scenario ${r.scenario}: ${r.requests} requests in ${r.durationSec.toFixed(1)} s (${(r.requests / r.durationSec).toFixed(0)}/s; hot ${r.byKind.hot}, cold ${r.byKind.cold}, batch ${r.byKind.batch}), failed ${r.failed}, dropped iterations ${r.droppedIterations}`,
     `  http_req_duration avg=${r.latencyMs.avg.toFixed(2)}ms med=${r.latencyMs.med.toFixed(2)}ms p(95)=${r.latencyMs.p95.toFixed(2)}ms p(99)=${r.latencyMs.p99.toFixed(2)}ms max=${r.latencyMs.max.toFixed(2)}ms`,
   ];
   for (const t of r.thresholds) lines.push(`  ${t.ok ? 'ok  ' : 'FAIL'} ${t.metric} ${t.rule} (observed ${t.observed.toFixed(t.metric === 'http_req_failed' ? 4 : 2)})`);
