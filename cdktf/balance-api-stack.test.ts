@@ -60,8 +60,12 @@ const ENDPOINT_BY_PREFIX: Array<[RegExp, string]> = [
   [/^aws_appautoscaling_/, 'appautoscaling'],
   [/^aws_codedeploy_/, 'codedeploy'],
   [/^aws_ecr_/, 'ecr'],
+  [/^aws_elasticache_/, 'elasticache'],
   [/^aws_ecs_/, 'ecs'],
   [/^aws_iam_/, 'iam'],
+  [/^aws_kms_/, 'kms'],
+  [/^aws_sns_/, 'sns'],
+  [/^aws_chatbot_/, 'chatbot'],
   [/^aws_ssm_/, 'ssm'],
   [/^aws_wafv2_/, 'wafv2'],
   [/^aws_caller_identity$/, 'sts'],
@@ -138,7 +142,8 @@ describe('synthesized stack', () => {
   });
 
   it('wires per-target-group 5xx, p99 and unhealthy-host alarms plus ALB 5xx into the deployment group', () => {
-    const alarms = doc.resources('aws_cloudwatch_metric_alarm');
+    // The shared cache's node alarms notify people but never stop a release (shared-cache.test.ts).
+    const alarms = doc.resources('aws_cloudwatch_metric_alarm').filter((a) => a.body.namespace !== 'AWS/ElastiCache');
     const metrics = alarms.map((a) => `${a.body.metric_name}:${a.body.extended_statistic ?? a.body.statistic}`).sort();
     assert.deepEqual(metrics, [
       'HTTPCode_ELB_5XX_Count:Sum',
@@ -167,12 +172,13 @@ describe('synthesized stack', () => {
     assert.ok(api);
     assert.equal(api.name, 'api');
     assert.match(api.image, /^\$\{data\.aws_ssm_parameter\.[\w-]+\.insecure_value\}$/);
-    const digestParam = doc.dataSources('aws_ssm_parameter');
+    const digestParam = doc.dataSources('aws_ssm_parameter').filter((p) => p.body.name !== '/int/balance-api/redis_auth_token');
     assert.equal(digestParam.length, 1);
     assert.equal(digestParam[0]!.body.name, '/int/balance-api/image_digest');
     assert.ok(api.image.includes(digestParam[0]!.address.replace(/^data\./, 'data.')));
-    assert.deepEqual(api.secrets.map((s) => s.name), ['API_KEYS', 'INFURA_PROJECT_ID', 'INFURA_PROJECT_SECRET']);
-    for (const secret of api.secrets) {
+    assert.deepEqual(api.secrets.map((s) => s.name), ['API_KEYS', 'INFURA_PROJECT_ID', 'INFURA_PROJECT_SECRET', 'REDIS_URL']);
+    // REDIS_URL points at the parameter the stack writes (asserted in shared-cache.test.ts).
+    for (const secret of api.secrets.filter((s) => s.name !== 'REDIS_URL')) {
       assert.match(secret.valueFrom, /^arn:\$\{data\.aws_partition\.[\w-]+\.partition\}:ssm:eu-west-1:\$\{data\.aws_caller_identity\.[\w-]+\.account_id\}:parameter\/int\/balance-api\/[a-z_]+$/);
     }
     const plain = api.environment.map((e) => e.name);
@@ -186,6 +192,7 @@ describe('synthesized stack', () => {
         HOST: '0.0.0.0',
         LOG_LEVEL: 'info',
         NODE_ENV: 'production',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
         PORT: '3000',
         SHUTDOWN_TIMEOUT_MS: '20000',
         TRUSTED_PROXY_HOPS: '1',
@@ -206,7 +213,7 @@ describe('synthesized stack', () => {
     assert.equal(td.network_mode, 'awsvpc');
   });
 
-  it('lets the execution role read exactly the secrets the task names, and the task role nothing', () => {
+  it('lets the execution role read exactly the secrets the task names, and the task role nothing without the sidecar', () => {
     const policy = doc
       .dataSources('aws_iam_policy_document')
       .find((p) => (p.body.statement as Json[]).some((s) => s.sid === 'OwnSecrets'));
@@ -222,10 +229,11 @@ describe('synthesized stack', () => {
         assert.deepEqual(statement.actions, ['ecr:GetAuthorizationToken'], 'only the ECR token call is unscoped');
       }
     }
-    const roles = doc.resources('aws_iam_role');
-    const task = roles.find((r) => r.body.name === 'balance-api-task');
+    // With the telemetry sidecar the task role has exactly its permissions (observability.test.ts).
+    const { doc: bare } = synth({ AWS_REGION: 'eu-west-1', TELEMETRY_SIDECAR: 'off' });
+    const task = bare.resources('aws_iam_role').find((r) => r.body.name === 'balance-api-task');
     assert.ok(task);
-    const attached = [...doc.resources('aws_iam_role_policy'), ...doc.resources('aws_iam_role_policy_attachment')];
+    const attached = [...bare.resources('aws_iam_role_policy'), ...bare.resources('aws_iam_role_policy_attachment')];
     assert.ok(!attached.some((p) => references(p.body.role, task.address)), 'task role has no policies');
   });
 

@@ -7,6 +7,8 @@ import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/ind
 import { resourceNames, secretParameterName } from './naming.js';
 import type { StackConfig } from './stack-config.js';
 import { Alarms } from './constructs/alarms.js';
+import { Alerting } from './constructs/alerting.js';
+import { Dashboard } from './constructs/dashboard.js';
 import { Alb } from './constructs/alb.js';
 import { Autoscaling } from './constructs/autoscaling.js';
 import { configureProvider } from './constructs/aws-provider.js';
@@ -14,6 +16,7 @@ import { BlueGreen } from './constructs/blue-green.js';
 import { Ecr } from './constructs/ecr.js';
 import { Network } from './constructs/network.js';
 import { Service } from './constructs/service.js';
+import { SharedCache } from './constructs/shared-cache.js';
 import { Waf } from './constructs/waf.js';
 
 export class BalanceApiStack extends TerraformStack {
@@ -45,12 +48,25 @@ export class BalanceApiStack extends TerraformStack {
       deletionProtection: config.deletionProtection,
     });
 
-    const secrets = Object.fromEntries(
-      config.secretNames.map((envName) => [
-        envName,
-        `arn:${partition}:ssm:${config.region}:${account}:parameter${secretParameterName(config.prefix, envName)}`,
-      ]),
-    );
+    // SHARED_CACHE=off leaves the fleet cache out; the service then runs without REDIS_URL.
+    const sharedCache = config.sharedCache
+      ? new SharedCache(this, 'shared-cache', {
+          prefix: config.prefix,
+          vpcId: network.vpc.id,
+          privateSubnetIds: network.privateSubnetIds,
+          authTokenParameterName: secretParameterName(config.prefix, 'REDIS_AUTH_TOKEN'),
+          urlParameterName: secretParameterName(config.prefix, 'REDIS_URL'),
+        })
+      : undefined;
+    const secrets = {
+      ...Object.fromEntries(
+        config.secretNames.map((envName) => [
+          envName,
+          `arn:${partition}:ssm:${config.region}:${account}:parameter${secretParameterName(config.prefix, envName)}`,
+        ]),
+      ),
+      ...(sharedCache === undefined ? {} : { REDIS_URL: sharedCache.urlParameter.arn }),
+    };
     const service = new Service(this, 'service', {
       names,
       region: config.region,
@@ -75,16 +91,38 @@ export class BalanceApiStack extends TerraformStack {
         SHUTDOWN_TIMEOUT_MS: '20000',
       },
       secrets,
+      telemetrySidecar: config.telemetrySidecar,
     });
     alb.allowTo(service.securityGroup.id, names.containerPort);
+    sharedCache?.allowFrom(service.securityGroup.id);
 
+    const alerting = new Alerting(this, 'alerting', {
+      prefix: config.prefix,
+      partition,
+      region: config.region,
+      account,
+      targets: config.alerts,
+    });
+    const targetGroups = [
+      { color: 'blue', arnSuffix: alb.blue.arnSuffix },
+      { color: 'green', arnSuffix: alb.green.arnSuffix },
+    ];
     const alarms = new Alarms(this, 'alarms', {
       prefix: config.prefix,
       loadBalancerArnSuffix: alb.lb.arnSuffix,
-      targetGroups: [
-        { color: 'blue', arnSuffix: alb.blue.arnSuffix },
-        { color: 'green', arnSuffix: alb.green.arnSuffix },
-      ],
+      targetGroups,
+      notify: [alerting.topic.arn],
+    });
+    sharedCache?.addAlarms([alerting.topic.arn]);
+    new Dashboard(this, 'dashboard', {
+      prefix: config.prefix,
+      region: config.region,
+      loadBalancerArnSuffix: alb.lb.arnSuffix,
+      targetGroups,
+      clusterName: service.cluster.name,
+      serviceName: service.service.name,
+      serviceMetrics: config.telemetrySidecar,
+      alarmArns: [...alarms.alarms, ...(sharedCache?.alarms ?? [])].map((alarm) => alarm.arn),
     });
     const blueGreen = new BlueGreen(this, 'blue-green', {
       names,
@@ -129,5 +167,6 @@ export class BalanceApiStack extends TerraformStack {
     new TerraformOutput(this, 'service_name', { value: service.service.name });
     new TerraformOutput(this, 'codedeploy_app', { value: blueGreen.app.name });
     new TerraformOutput(this, 'deployment_group', { value: blueGreen.group.deploymentGroupName });
+    new TerraformOutput(this, 'alert_topic_arn', { value: alerting.topic.arn });
   }
 }

@@ -46,6 +46,20 @@ export interface StackConfig {
   readonly expectedChainId: number;
   /** Requests per 5 minutes per client IP before WAF blocks it. */
   readonly wafRateLimit: number;
+  /** ElastiCache shared cache (REDIS_URL as an ECS secret); SHARED_CACHE=off leaves it out. */
+  readonly sharedCache: boolean;
+  /** Where alarms go (ALARM and OK) through the SNS topic; see alerting.ts. */
+  readonly alerts: AlertTargets;
+  /** ADOT collector sidecar (traces to X-Ray, metrics to CloudWatch); TELEMETRY_SIDECAR=off leaves it out. */
+  readonly telemetrySidecar: boolean;
+}
+
+export interface AlertTargets {
+  readonly emails: readonly string[];
+  /** PagerDuty's HTTPS events endpoint for an Amazon CloudWatch integration. */
+  readonly pagerDutyEndpoint: string | undefined;
+  /** Slack through AWS Chatbot: both ids or neither. */
+  readonly slack: { readonly workspaceId: string; readonly channelId: string } | undefined;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -115,7 +129,52 @@ export function loadStackConfig(env: Env): StackConfig {
     secretNames: Object.freeze(secretNames),
     expectedChainId: int(env, 'EXPECTED_CHAIN_ID', 1, 1, Number.MAX_SAFE_INTEGER),
     wafRateLimit: int(env, 'WAF_RATE_LIMIT', 2000, 100, 2_000_000_000),
+    sharedCache: sharedCacheSwitch(optional(env, 'SHARED_CACHE')),
+    alerts: alertTargets(env),
+    telemetrySidecar: onOff(env, 'TELEMETRY_SIDECAR', true),
   });
+}
+
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+
+function alertTargets(env: Env): AlertTargets {
+  const emails = list(env, 'ALERT_EMAILS', []);
+  for (const email of emails) {
+    if (!EMAIL.test(email)) throw new Error(`ALERT_EMAILS must list email addresses, got "${email}"`);
+  }
+  const pagerDutyEndpoint = optional(env, 'PAGERDUTY_ENDPOINT');
+  if (pagerDutyEndpoint !== undefined && !/^https:\/\/[^\s/]+\/\S*$/.test(pagerDutyEndpoint)) {
+    throw new Error(`PAGERDUTY_ENDPOINT must be an https:// URL, got "${pagerDutyEndpoint}"`);
+  }
+  const workspaceId = optional(env, 'SLACK_WORKSPACE_ID');
+  const channelId = optional(env, 'SLACK_CHANNEL_ID');
+  if ((workspaceId === undefined) !== (channelId === undefined)) {
+    throw new Error('SLACK_WORKSPACE_ID and SLACK_CHANNEL_ID must be set together (AWS Chatbot needs both)');
+  }
+  for (const [name, value] of [['SLACK_WORKSPACE_ID', workspaceId], ['SLACK_CHANNEL_ID', channelId]] as const) {
+    if (value !== undefined && !/^[A-Z0-9]{8,12}$/.test(value)) {
+      throw new Error(`${name} must be a Slack id like T012ABCDEF / C012ABCDEF, got "${value}"`);
+    }
+  }
+  return Object.freeze({
+    emails: Object.freeze(emails),
+    pagerDutyEndpoint,
+    slack: workspaceId === undefined || channelId === undefined ? undefined : Object.freeze({ workspaceId, channelId }),
+  });
+}
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new Error(`${name} must be on or off, got "${raw}"`);
+}
+
+function sharedCacheSwitch(raw: string | undefined): boolean {
+  if (raw === undefined || raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new Error(`SHARED_CACHE must be on or off, got "${raw}"`);
 }
 
 function optional(env: Env, name: string): string | undefined {

@@ -24,15 +24,19 @@ export interface AlarmsProps {
   readonly loadBalancerArnSuffix: string;
   readonly targetGroups: ReadonlyArray<{ readonly color: string; readonly arnSuffix: string }>;
   readonly thresholds?: AlarmThresholds;
+  /** Notified on ALARM and on OK (the alert topic), so people hear of a rollback and its end. */
+  readonly notify?: readonly string[];
 }
 
 export class Alarms extends Construct {
   readonly alarms: CloudwatchMetricAlarm[] = [];
   private readonly prefix: string;
+  private readonly notify: string[];
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
     this.prefix = props.prefix;
+    this.notify = [...(props.notify ?? [])];
     const t = props.thresholds ?? DEFAULT_THRESHOLDS;
     const lb = { LoadBalancer: props.loadBalancerArnSuffix };
     this.add('alb-5xx', {
@@ -105,6 +109,7 @@ export class Alarms extends Construct {
         threshold: spec.threshold,
         // An idle target group (blue after a release, green between releases) emits no data.
         treatMissingData: 'notBreaching',
+        ...(this.notify.length === 0 ? {} : { alarmActions: this.notify, okActions: this.notify }),
       }),
     );
   }

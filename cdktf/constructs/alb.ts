@@ -2,6 +2,7 @@
 // (world, 80/443) and test (VPC and an allow-list only), which CodeDeploy points at the green fleet
 // before shifting production traffic. Only 80 and 443 are ever open to the world.
 import { Construct } from 'constructs';
+import { skipCheck } from '../policy/checkov.js';
 import { Lb } from '@cdktf/provider-aws/lib/lb/index.js';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener/index.js';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js';
@@ -47,7 +48,7 @@ export class Alb extends Construct {
     const worldPorts = props.certificateArn === undefined ? [80] : [80, 443];
     for (const port of worldPorts) {
       for (const [family, cidr] of [['v4', '0.0.0.0/0'], ['v6', '::/0']] as const) {
-        new VpcSecurityGroupIngressRule(this, `world-${port}-${family}`, {
+        const rule = new VpcSecurityGroupIngressRule(this, `world-${port}-${family}`, {
           securityGroupId: this.securityGroup.id,
           description: `production listener ${port}`,
           ipProtocol: 'tcp',
@@ -55,6 +56,7 @@ export class Alb extends Construct {
           toPort: port,
           ...(family === 'v4' ? { cidrIpv4: cidr } : { cidrIpv6: cidr }),
         });
+        if (port === 80) skipCheck(rule, 'CKV_AWS_260', 'the internet-facing ALB serves (or redirects) HTTP on 80 by design');
       }
     }
     this.testSecurityGroup = new SecurityGroup(this, 'test-sg', {
@@ -86,6 +88,11 @@ export class Alb extends Construct {
       idleTimeout: 5,
       tags: { Name: names.loadBalancer },
     });
+    skipCheck(this.lb, 'CKV_AWS_91', 'no access-log bucket: WAF metrics, target metrics and the service request logs cover it');
+    skipCheck(this.lb, 'CKV2_AWS_76', 'Node.js service: no Java or Log4j anywhere behind this ALB');
+    if (props.certificateArn === undefined) {
+      skipCheck(this.lb, 'CKV2_AWS_20', 'HTTP only while no CERTIFICATE_ARN is configured; with one, 80 redirects to 443');
+    }
 
     this.blue = this.targetGroup('blue', names.blueTargetGroup, props);
     this.green = this.targetGroup('green', names.greenTargetGroup, props);
@@ -99,6 +106,7 @@ export class Alb extends Construct {
       defaultAction: [{ type: 'forward', targetGroupArn: this.blue.arn }],
       lifecycle: CODEDEPLOY_OWNED,
     });
+    if (tls === undefined) plainHttp(this.productionListener);
     if (tls !== undefined) {
       new LbListener(this, 'http-redirect', {
         loadBalancerArn: this.lb.arn,
@@ -117,6 +125,7 @@ export class Alb extends Construct {
       defaultAction: [{ type: 'forward', targetGroupArn: this.green.arn }],
       lifecycle: CODEDEPLOY_OWNED,
     });
+    if (tls === undefined) plainHttp(this.testListener);
   }
 
   /** Lets the ALB reach tasks in `taskSecurityGroupId` on the container port, and nothing else. */
@@ -132,7 +141,7 @@ export class Alb extends Construct {
   }
 
   private targetGroup(id: string, name: string, props: AlbProps): LbTargetGroup {
-    return new LbTargetGroup(this, id, {
+    const group = new LbTargetGroup(this, id, {
       name,
       targetType: 'ip',
       port: props.names.containerPort,
@@ -150,5 +159,14 @@ export class Alb extends Construct {
       },
       tags: { Name: name, color: id },
     });
+    skipCheck(group, 'CKV_AWS_378', 'TLS ends at the ALB; ALB-to-task HTTP stays inside the VPC, on the task security group');
+    return group;
+  }
+}
+
+/** A listener without a certificate: the operator chose HTTP (no CERTIFICATE_ARN). */
+function plainHttp(listener: LbListener): void {
+  for (const id of ['CKV_AWS_2', 'CKV_AWS_103', 'CKV_AWS_378', 'CKV2_AWS_74']) {
+    skipCheck(listener, id, 'HTTP only while no CERTIFICATE_ARN is configured; with one this listener is HTTPS (TLS 1.3 policy)');
   }
 }

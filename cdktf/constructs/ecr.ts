@@ -1,6 +1,7 @@
 // The image repository: immutable tags (a tag can never be repointed under a running service),
 // scan on push, and a lifecycle that bounds storage without touching what releases reference.
 import { Construct } from 'constructs';
+import { skipCheck } from '../policy/checkov.js';
 import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy/index.js';
 import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository/index.js';
 
@@ -21,6 +22,7 @@ export class Ecr extends Construct {
       encryptionConfiguration: [{ encryptionType: 'AES256' }],
       forceDelete: props.forceDelete,
     });
+    skipCheck(this.repository, 'CKV_AWS_136', 'AES-256 at rest; the image holds no secrets (keys come from SSM at task start)');
     // Only tagged images (CI tags each push with the commit) are expired. Untagged entries are
     // the per-architecture manifests of multi-arch images; expiring them would break an index.
     new EcrLifecyclePolicy(this, 'lifecycle', {

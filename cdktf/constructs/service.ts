@@ -13,7 +13,9 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import type { ResourceNames } from '../naming.js';
 import { HEALTH_CHECK_COMMAND } from './health-check.js';
+import { skipCheck } from '../policy/checkov.js';
 import { TaskRoles } from './task-roles.js';
+import { collectorContainer, collectorStatements, SERVICE_TELEMETRY_ENV } from './telemetry.js';
 
 export interface ServiceProps {
   readonly names: ResourceNames;
@@ -31,6 +33,8 @@ export interface ServiceProps {
   readonly environment: Readonly<Record<string, string>>;
   /** Environment variable name -> SSM parameter ARN. */
   readonly secrets: Readonly<Record<string, string>>;
+  /** Run the ADOT collector sidecar (traces to X-Ray, metrics to CloudWatch). */
+  readonly telemetrySidecar: boolean;
 }
 
 export class Service extends Construct {
@@ -39,6 +43,8 @@ export class Service extends Construct {
   readonly taskDefinition: EcsTaskDefinition;
   readonly securityGroup: SecurityGroup;
   readonly roles: TaskRoles;
+  /** EMF log group the collector writes the service's metrics to; undefined without the sidecar. */
+  readonly metricsLogGroup: CloudwatchLogGroup | undefined;
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id);
@@ -51,11 +57,18 @@ export class Service extends Construct {
       name: names.logGroup,
       retentionInDays: 30,
     });
+    logLimits(logs);
+    // CloudWatch extracts the metrics from these EMF events; the events themselves are kept briefly.
+    this.metricsLogGroup = props.telemetrySidecar
+      ? new CloudwatchLogGroup(this, 'metrics-logs', { name: `${names.logGroup}/metrics`, retentionInDays: 7 })
+      : undefined;
+    if (this.metricsLogGroup !== undefined) logLimits(this.metricsLogGroup);
     this.roles = new TaskRoles(this, 'roles', {
       prefix: names.service,
       repositoryArn: props.repositoryArn,
       logGroupArn: logs.arn,
       secretParameterArns: Object.values(props.secrets),
+      taskStatements: this.metricsLogGroup === undefined ? [] : collectorStatements(this.metricsLogGroup.arn),
     });
     // insecure_value: the digest is not secret, and a sensitive value would hide the whole
     // container definition in every plan.
@@ -76,7 +89,7 @@ export class Service extends Construct {
           protocol: 'tcp',
         },
       ],
-      environment: Object.entries(props.environment)
+      environment: Object.entries({ ...props.environment, ...(props.telemetrySidecar ? SERVICE_TELEMETRY_ENV : {}) })
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([name, value]) => ({ name, value })),
       secrets: Object.entries(props.secrets)
@@ -118,7 +131,20 @@ export class Service extends Construct {
       runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: props.cpuArchitecture },
       volume: [{ name: 'tmp' }],
       // Plain JSON with Terraform interpolations inside (the image): readable in cdk.tf.json.
-      containerDefinitions: JSON.stringify([container]),
+      containerDefinitions: JSON.stringify(
+        this.metricsLogGroup === undefined
+          ? [container]
+          : [
+              container,
+              collectorContainer({
+                region: props.region,
+                serviceName: names.service,
+                metricsPort: names.containerPort,
+                metricsLogGroup: `${names.logGroup}/metrics`,
+                logGroup: names.logGroup,
+              }),
+            ],
+      ),
       // The release program registers revisions of this family; read the newest one so a plan
       // after a release compares against what is live, and keep old revisions for rollbacks.
       trackLatest: true,
@@ -178,4 +204,9 @@ export class Service extends Construct {
       dependsOn: props.listeners,
     });
   }
+}
+
+function logLimits(group: CloudwatchLogGroup): void {
+  skipCheck(group, 'CKV_AWS_158', 'CloudWatch Logs encrypts at rest; log lines are redacted and carry no keys');
+  skipCheck(group, 'CKV_AWS_338', 'operational logs: 30 days (EMF events 7; CloudWatch keeps the extracted metrics 15 months)');
 }

@@ -1,6 +1,7 @@
 // Least-privilege roles for the task. The execution role (used by the ECS agent, not the app) can
 // pull from this service's repository, write to its log group and read exactly the SSM parameters
-// named in the task's `secrets`. The task role (what the app's code could use) has no permissions.
+// named in the task's `secrets`. The task role (what the containers' code can use) gets only what
+// the telemetry sidecar needs when it runs (X-Ray and its metrics log group), otherwise nothing.
 import { Construct } from 'constructs';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
@@ -11,11 +12,14 @@ export interface TaskRolesProps {
   readonly repositoryArn: string;
   readonly logGroupArn: string;
   readonly secretParameterArns: string[];
+  /** The task role's permissions; none when empty. */
+  readonly taskStatements?: ReadonlyArray<{ sid: string; actions: string[]; resources: string[] }>;
 }
 
 export class TaskRoles extends Construct {
   readonly executionRole: IamRole;
   readonly taskRole: IamRole;
+  taskPolicy: DataAwsIamPolicyDocument | undefined;
 
   constructor(scope: Construct, id: string, props: TaskRolesProps) {
     super(scope, id);
@@ -63,5 +67,12 @@ export class TaskRoles extends Construct {
       role: this.executionRole.id,
       policy: policy.json,
     });
+    if ((props.taskStatements ?? []).length > 0) {
+      const taskPolicy = new DataAwsIamPolicyDocument(this, 'task-policy', {
+        statement: (props.taskStatements ?? []).map((s) => ({ ...s })),
+      });
+      this.taskPolicy = taskPolicy;
+      new IamRolePolicy(this, 'task-inline', { name: 'telemetry', role: this.taskRole.id, policy: taskPolicy.json });
+    }
   }
 }
