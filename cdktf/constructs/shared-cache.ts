@@ -27,6 +27,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { skipCheck } from '../policy/checkov.js';
 
 export const REDIS_PORT = 6379;
 
@@ -108,12 +109,15 @@ export class SharedCache extends Construct {
       autoMinorVersionUpgrade: 'true',
       tags: { Name: groupId },
     });
+    skipCheck(this.group, 'CKV_AWS_134', 'no backups on purpose: entries are immutable balances re-readable from providers');
+    skipCheck(this.group, 'CKV_AWS_191', 'at-rest encryption with the AWS-managed key: the data is public chain state');
     this.urlParameter = new SsmParameter(this, 'url', {
       name: props.urlParameterName,
       description: 'REDIS_URL for balance-api tasks (ECS secret); carries the AUTH token',
       type: 'SecureString',
       value: `rediss://:${Fn.urlencode(token.value)}@${this.group.primaryEndpointAddress}:${REDIS_PORT}`,
     });
+    skipCheck(this.urlParameter, 'CKV_AWS_337', 'SecureString with the account SSM key, like the provider-key parameters');
   }
 
   /**
