@@ -12,6 +12,8 @@ export type UpstreamErrorKind =
   | 'rpc'
   | 'invalid-request'
   | 'block-not-found'
+  /** The node has the block but no longer its state (pruned): another node may. Not a fault. */
+  | 'state-unavailable'
   | 'wrong-chain'
   | 'lagging'
   | 'unavailable'
@@ -51,11 +53,18 @@ export function classifyRpcError(
     const seconds = typeof data?.backoff_seconds === 'number' ? data.backoff_seconds : undefined;
     return new UpstreamError('rate-limited', provider, `rate limited: ${message}`, seconds === undefined ? undefined : seconds * 1000);
   }
+  // geth: "missing trie node <hash> (path ...)" and "required historical state unavailable"; reth:
+  // "state at block #N is pruned"; erigon and nethermind: "... pruned ..." / "historical state not
+  // available"; anvil with --prune-history: "... state for block ... not found / pruned". The
+  // block is known, its state gone: skip this node for the read, it is not failing.
+  if (/missing trie node|historical state|state (at|for) block .*(pruned|not (found|available))|state (is )?(pruned|not available|unavailable)|pruned/i.test(message)) {
+    return new UpstreamError('state-unavailable', provider, message);
+  }
   // geth: "header not found"; erigon: "block not found"; nethermind and anvil: -32001 "Resource not
   // found"; anvil by number: "BlockOutOfRangeError". All mean "not this node, not this block (yet)".
   if (
     code === -32001 ||
-    /(header|block)s? (for .* )?(not found|unknown)|unknown block|missing trie node|block not available|resource not found|could not be found|out ?of ?range/i.test(
+    /(header|block)s? (for .* )?(not found|unknown)|unknown block|block not available|resource not found|could not be found|out ?of ?range/i.test(
       message,
     )
   ) {

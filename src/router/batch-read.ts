@@ -1,0 +1,179 @@
+/**
+ * Many balances at one pinned block, in as few upstream HTTP requests as the providers allow.
+ *
+ * - The addresses are cut into chunks of at most UPSTREAM_BATCH_MAX calls; each chunk is one
+ *   JSON-RPC batch, so n cold addresses cost ceil(n / UPSTREAM_BATCH_MAX) HTTP requests when every
+ *   provider answers.
+ * - Chunks are spread over the healthy providers by weight (their health score): a smooth weighted
+ *   round robin, so two equal providers take turns and a provider at half the score takes a third.
+ *   Spreading keeps one batch of 1,000 from landing 1,000 calls on one provider's rate limit.
+ * - Only what failed moves: a chunk whose HTTP request failed goes whole to the next provider it
+ *   has not tried; a chunk answered in part sends only its failed calls on. A call failing with a
+ *   non-retryable error (an invalid request fails the same everywhere) fails the batch at once.
+ * - All or nothing: when some address has no provider left, the read fails. When every provider's
+ *   answer for the addresses that failed was "state not available" (pruned, missing trie node),
+ *   the error says so (STATE_UNAVAILABLE, 502) instead of UPSTREAM_UNAVAILABLE.
+ *
+ * Generic over the provider and the chunk read, so the policy is tested with plain functions and
+ * the router supplies real JSON-RPC calls. No hedging: a batch waits for its slowest chunk anyway,
+ * and a hedged chunk would double the calls the batch costs.
+ */
+import { UpstreamError } from '../chain/upstream-error.js';
+
+/** One chunk's answer: a wei value or an error per address, in the chunk's order. */
+export interface ChunkAnswer {
+  readonly values: readonly (bigint | UpstreamError)[];
+  /** Round trip of the HTTP request that carried the chunk. */
+  readonly latencyMs: number;
+}
+
+export interface BatchReadPlan<P> {
+  /** Distinct addresses to read. */
+  readonly addresses: readonly string[];
+  /** Usable providers, best first. */
+  readonly providers: readonly P[];
+  /** Weight of each provider (its health score); > 0. */
+  readonly weight: (provider: P) => number;
+  readonly maxPerCall: number;
+  /** Reads one chunk from one provider: rejects with an UpstreamError when the whole request failed. */
+  readonly readChunk: (provider: P, addresses: readonly string[]) => Promise<ChunkAnswer>;
+}
+
+export interface BatchReadResult<P> {
+  /** Wei per address, in the plan's order. */
+  readonly values: readonly bigint[];
+  /** Slowest HTTP round trip the read needed. */
+  readonly latencyMs: number;
+  /** HTTP requests sent (chunks, first tries and failovers). */
+  readonly requests: number;
+  /** Providers that answered part of the batch. */
+  readonly providers: ReadonlySet<P>;
+}
+
+export class BatchReadError<P> extends Error {
+  constructor(
+    /** 'state': every failure left was a provider without the state; 'upstream': anything else; 'invalid': a request no provider will take. */
+    readonly kind: 'state' | 'upstream' | 'invalid',
+    message: string,
+    /** The last failure seen from each provider. */
+    readonly failures: ReadonlyMap<P, UpstreamError>,
+  ) {
+    super(message);
+    this.name = 'BatchReadError';
+  }
+}
+
+/**
+ * Pure: which provider reads each of `chunks` chunks. Smooth weighted round robin (nginx's
+ * upstream algorithm): each turn every provider gains its weight, the richest takes the chunk and
+ * pays the total. Deterministic; the best provider (first) wins ties.
+ */
+export function assignChunks(chunks: number, scores: readonly number[]): number[] {
+  // Integer weights (per mille): float sums would break ties by rounding error.
+  const weights = scores.map((s) => Math.max(1, Math.round(s * 1000)));
+  const current = weights.map(() => 0);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const out: number[] = [];
+  for (let c = 0; c < chunks; c++) {
+    let best = 0;
+    for (let i = 0; i < weights.length; i++) {
+      current[i]! += weights[i]!;
+      if (current[i]! > current[best]!) best = i;
+    }
+    current[best]! -= total;
+    out.push(best);
+  }
+  return out;
+}
+
+/** Pure: `items` in chunks of at most `max`. */
+export function chunk<T>(items: readonly T[], max: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += max) out.push(items.slice(i, i + max));
+  return out;
+}
+
+/** Whether a failure means "this provider has no state for that block" rather than "it is failing". */
+export function isStateUnavailable(error: UpstreamError): boolean {
+  return error.kind === 'state-unavailable';
+}
+
+export async function readBatch<P>(plan: BatchReadPlan<P>): Promise<BatchReadResult<P>> {
+  const { providers, addresses, maxPerCall } = plan;
+  const values = new Array<bigint | undefined>(addresses.length);
+  const failures = new Map<P, UpstreamError>();
+  const used = new Set<P>();
+  if (providers.length === 0) throw new BatchReadError('upstream', 'no provider can serve reads right now', failures);
+  let latencyMs = 0;
+  let requests = 0;
+  /** Failures per address index, to tell "no state anywhere" from "providers failing". */
+  const lastError = new Map<number, UpstreamError[]>();
+  let invalid: UpstreamError | undefined;
+
+  const indexes = addresses.map((_, i) => i);
+  const chunks = chunk(indexes, maxPerCall);
+  const owner = assignChunks(
+    chunks.length,
+    providers.map((p) => plan.weight(p)),
+  );
+
+  /** Reads `part` starting at provider `start`, trying each provider at most once, in ranked order after it. */
+  const run = async (part: number[], start: number): Promise<void> => {
+    let pending = part;
+    for (let step = 0; step < providers.length && pending.length > 0 && invalid === undefined; step++) {
+      const p = providers[(start + step) % providers.length]!;
+      requests++;
+      let answer: ChunkAnswer;
+      try {
+        answer = await plan.readChunk(
+          p,
+          pending.map((i) => addresses[i]!),
+        );
+      } catch (caught) {
+        const error = caught instanceof UpstreamError ? caught : new UpstreamError('bad-response', String(p), String(caught));
+        failures.set(p, error);
+        for (const i of pending) note(lastError, i, error);
+        if (!error.retryable && error.kind !== 'cancelled') invalid = error;
+        continue;
+      }
+      latencyMs = Math.max(latencyMs, answer.latencyMs);
+      const failed: number[] = [];
+      pending.forEach((i, j) => {
+        const v = answer.values[j];
+        if (typeof v === 'bigint') {
+          values[i] = v;
+          used.add(p);
+        } else {
+          const error = v ?? new UpstreamError('bad-response', String(p), 'no answer for a call of the batch');
+          failures.set(p, error);
+          note(lastError, i, error);
+          if (!error.retryable && error.kind !== 'cancelled') invalid = error;
+          failed.push(i);
+        }
+      });
+      pending = failed;
+    }
+  };
+
+  await Promise.all(chunks.map((part, c) => run(part, owner[c]!)));
+
+  if (invalid !== undefined) throw new BatchReadError('invalid', invalid.message, failures);
+  const missing = indexes.filter((i) => values[i] === undefined);
+  if (missing.length > 0) {
+    const stateOnly = missing.every((i) => {
+      const errors = lastError.get(i) ?? [];
+      return errors.length > 0 && errors.every(isStateUnavailable);
+    });
+    const message = stateOnly
+      ? `no provider has the state for ${missing.length} of ${addresses.length} addresses at this block`
+      : `no provider answered ${missing.length} of ${addresses.length} balances`;
+    throw new BatchReadError(stateOnly ? 'state' : 'upstream', message, failures);
+  }
+  return { values: values as bigint[], latencyMs, requests, providers: used };
+}
+
+function note(map: Map<number, UpstreamError[]>, i: number, error: UpstreamError): void {
+  const list = map.get(i);
+  if (list === undefined) map.set(i, [error]);
+  else list.push(error);
+}
