@@ -57,6 +57,10 @@ export function classifyRpcError(
   // "state at block #N is pruned"; erigon and nethermind: "... pruned ..." / "historical state not
   // available"; anvil with --prune-history: "... state for block ... not found / pruned". The
   // block is known, its state gone: skip this node for the read, it is not failing.
+  // anvil --prune-history: "BlockOutOfRangeError: block height is 20 but requested was 1" (below
+  // its height: the state is gone; above it, the block is not there yet).
+  const range = /block height is (\d+) but requested was (\d+)/.exec(message);
+  if (range !== null && Number(range[2]) < Number(range[1])) return new UpstreamError('state-unavailable', provider, message);
   if (/missing trie node|historical state|state (at|for) block .*(pruned|not (found|available))|state (is )?(pruned|not available|unavailable)|pruned/i.test(message)) {
     return new UpstreamError('state-unavailable', provider, message);
   }

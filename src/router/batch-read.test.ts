@@ -113,6 +113,8 @@ describe('classifyRpcError for old state', () => {
     ['missing trie node 0xabc (path )', 'state-unavailable'],
     ['required historical state unavailable (reexec stopped)', 'state-unavailable'],
     ['state at block #1 is pruned', 'state-unavailable'],
+    ['BlockOutOfRangeError: block height is 20 but requested was 1', 'state-unavailable'],
+    ['BlockOutOfRangeError: block height is 20 but requested was 21', 'block-not-found'],
     ['header not found', 'block-not-found'],
     ['unknown block', 'block-not-found'],
   ];
