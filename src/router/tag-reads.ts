@@ -1,0 +1,131 @@
+/**
+ * The router's reads for block tags and batches: each provider's safe/finalized block, a block by
+ * number or hash, and many balances at one pinned block (router/batch-read.ts decides the chunks
+ * and the failover). Every call goes through ProviderCalls, so these reads feed the same health
+ * numbers as single reads.
+ */
+import type { BlockSource } from '../chain/block-resolver.js';
+import { parseBlock, parseQuantity, type Head } from '../chain/head.js';
+import { UpstreamError } from '../chain/upstream-error.js';
+import { ServiceError } from '../errors.js';
+import { BatchReadError, readBatch, type ChunkAnswer } from './batch-read.js';
+import type { ProviderCalls } from './provider-calls.js';
+import type { ProviderHandle } from './provider.js';
+
+export interface TagReadsDeps {
+  readonly calls: ProviderCalls;
+  /** Usable providers for a read at `at` (undefined: any block), best first; last resort when none is usable. */
+  readonly candidates: (at: Head | undefined) => { readonly order: readonly ProviderHandle[]; readonly lastResort: boolean };
+  /** Largest JSON-RPC batch (UPSTREAM_BATCH_MAX). */
+  readonly maxPerCall: number;
+  /** The 502 listing every provider's cause. */
+  readonly unavailable: (
+    detail: string,
+    failures: Map<ProviderHandle, UpstreamError>,
+    tried: readonly ProviderHandle[],
+    code: 'UPSTREAM_UNAVAILABLE' | 'STATE_UNAVAILABLE',
+  ) => ServiceError;
+}
+
+export interface BalancesRead {
+  /** Wei per address, in the order asked. */
+  readonly wei: readonly bigint[];
+  /** Slowest upstream round trip the read needed. */
+  readonly latencyMs: number;
+  /** HTTP requests the read sent. */
+  readonly requests: number;
+}
+
+/** A JSON-RPC block or null ("no such block"), as Head | null; undefined when malformed. */
+const parseBlockOrNull = (result: unknown): Head | null | undefined => (result === null ? null : parseBlock(result));
+
+export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
+  constructor(private readonly deps: TagReadsDeps) {}
+
+  /** Each usable provider's block at `tag`; rejects when no provider answered at all. */
+  async askAll(tag: 'safe' | 'finalized', requestId?: string): Promise<readonly (Head | undefined)[]> {
+    const { order, lastResort } = this.deps.candidates(undefined);
+    const failures = new Map<ProviderHandle, UpstreamError>();
+    const answers = await Promise.all(
+      order.map((p) =>
+        this.deps.calls.invoke(p, 'eth_getBlockByNumber', [tag, false], parseBlockOrNull, { lastResort, requestId }).then(
+          ({ value }) => value ?? undefined,
+          (error: unknown) => {
+            if (!(error instanceof UpstreamError)) throw error;
+            failures.set(p, error);
+            return null;
+          },
+        ),
+      ),
+    );
+    if (answers.every((a) => a === null)) {
+      throw this.deps.unavailable(`no provider answered for the ${tag} block`, failures, order, 'UPSTREAM_UNAVAILABLE');
+    }
+    return answers.filter((a): a is Head | undefined => a !== null);
+  }
+
+  byNumber(number: bigint, requestId?: string): Promise<Head | undefined> {
+    return this.first('eth_getBlockByNumber', [`0x${number.toString(16)}`, false], requestId);
+  }
+
+  byHash(hash: string, requestId?: string): Promise<Head | undefined> {
+    return this.first('eth_getBlockByHash', [hash, false], requestId);
+  }
+
+  /**
+   * Asks providers in order until one has the block: undefined when every provider that answered
+   * said it has none; rejects when none answered at all.
+   */
+  private async first(method: string, params: readonly unknown[], requestId: string | undefined): Promise<Head | undefined> {
+    const { order, lastResort } = this.deps.candidates(undefined);
+    const failures = new Map<ProviderHandle, UpstreamError>();
+    let answered = false;
+    for (const p of order) {
+      try {
+        const { value } = await this.deps.calls.invoke(p, method, params, parseBlockOrNull, { lastResort, requestId });
+        if (value !== null) return value;
+        answered = true;
+      } catch (error) {
+        if (!(error instanceof UpstreamError)) throw error;
+        failures.set(p, error);
+        if (error.kind === 'block-not-found') answered = true;
+        else if (!error.retryable) break;
+      }
+    }
+    if (answered) return undefined;
+    throw this.deps.unavailable(`no provider answered ${method}`, failures, order, 'UPSTREAM_UNAVAILABLE');
+  }
+
+  /** Balances of distinct `addresses` at exactly `at`, in JSON-RPC batches spread over providers. */
+  async getBalances(addresses: readonly string[], at: Head, requestId?: string): Promise<BalancesRead> {
+    const { order, lastResort } = this.deps.candidates(at);
+    const pin = { blockHash: at.hash };
+    const readChunk = (p: ProviderHandle, part: readonly string[]): Promise<ChunkAnswer> => {
+      // Issued in one turn: the provider's RpcClient sends them as one JSON-RPC batch.
+      let latencyMs = 0;
+      return Promise.all(
+        part.map((address) =>
+          this.deps.calls.invoke(p, 'eth_getBalance', [address, pin], parseQuantity, { lastResort, requestId }).then(
+            (r) => {
+              latencyMs = Math.max(latencyMs, r.latencyMs);
+              return r.value;
+            },
+            (error: unknown) => {
+              if (!(error instanceof UpstreamError)) throw error;
+              return error;
+            },
+          ),
+        ),
+      ).then((values) => ({ values, latencyMs }));
+    };
+    try {
+      const result = await readBatch({ addresses, providers: order, weight: (p) => p.score, maxPerCall: this.deps.maxPerCall, readChunk });
+      return { wei: result.values, latencyMs: result.latencyMs, requests: result.requests };
+    } catch (error) {
+      if (!(error instanceof BatchReadError)) throw error;
+      const failures = error.failures as Map<ProviderHandle, UpstreamError>;
+      const code = error.kind === 'state' ? 'STATE_UNAVAILABLE' : 'UPSTREAM_UNAVAILABLE';
+      throw this.deps.unavailable(`${error.message} at block ${at.numberHex}`, failures, order, code);
+    }
+  }
+}
