@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Wallet } from 'ethers';
-import { startAnvil, type AnvilNode } from './chain/local-devnet.js';
+import { startAnvil, type AnvilNode } from './dev/local-devnet.js';
 import { startFaultProxy, type FaultProxy } from './testing/fault-proxy.js';
 import { startTestApp, type TestApp } from './testing/start-app.js';
 

@@ -5,7 +5,6 @@
 import { getHeapStatistics } from 'node:v8';
 import { BalanceService } from './balance/balance-service.js';
 import { BalanceCache } from './cache/balance-cache.js';
-import { seedDevnet, startAnvil, type AnvilNode } from './chain/local-devnet.js';
 import { AddressMemo } from './codec/address.js';
 import { createCodec } from './codec/codec-pool.js';
 import type { Config } from './config/config.js';
@@ -44,20 +43,11 @@ function checkHeapFits(config: Config, log: Logger): void {
   }
 }
 
-export async function startApp(input: Config, log: Logger): Promise<App> {
-  let config = input;
-  let devnet: AnvilNode | undefined;
-  if (config.providers.length === 0) {
-    if (config.production) throw new Error('no provider configured');
-    devnet = await startAnvil();
-    await seedDevnet(devnet);
-    config = Object.freeze({
-      ...config,
-      providers: Object.freeze([Object.freeze({ name: 'local-anvil', url: devnet.url, headers: Object.freeze({}) })]),
-    });
-    log.info({ provider: 'local-anvil', url: devnet.url }, 'no provider configured: serving a local devnet (anvil)');
-  }
-
+/**
+ * Starts the service over `config.providers` (whether any must be configured is the entry point's
+ * rule: run-service.ts). Knows nothing of local chains.
+ */
+export async function startApp(config: Config, log: Logger): Promise<App> {
   const metrics = new Metrics();
   const tracing = await createTracing(config, log, SERVICE_VERSION);
   const traced = tracing.onUpstreamCall;
@@ -83,7 +73,7 @@ export async function startApp(input: Config, log: Logger): Promise<App> {
     await upstream.head().catch((error: unknown) => log.warn(errorLogFields(error), 'no head yet'));
     server = await createServer({ config, service, upstream, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing }).listen();
   } catch (error) {
-    await Promise.allSettled([upstream.close(), codec.close(), devnet?.stop(), tracing.shutdown()]);
+    await Promise.allSettled([upstream.close(), codec.close(), tracing.shutdown()]);
     throw error;
   }
   const running = server;
@@ -119,7 +109,7 @@ export async function startApp(input: Config, log: Logger): Promise<App> {
         const drained = await running.drain(config.shutdownTimeoutMs);
         if (!drained) log.warn({ inflight: running.inflight() }, 'shutdown timeout: abandoning in-flight requests');
         running.close();
-        await Promise.allSettled([codec.close(), upstream.close(), devnet?.stop(), tracing.shutdown()]);
+        await Promise.allSettled([codec.close(), upstream.close(), tracing.shutdown()]);
         return { drained };
       })()),
   };

@@ -74,8 +74,12 @@ export function problemDetails(
   };
 }
 
-/** Log fields for an error: a ServiceError's code, detail and (redacted) extra; else its message. */
+/**
+ * Log fields for an error: a ServiceError's code, detail and (redacted) extra; else (our own bug, or
+ * a failure from outside the service's classification) its message and stack.
+ */
 export function errorLogFields(error: unknown): Record<string, unknown> {
   if (error instanceof ServiceError) return { code: error.code, detail: error.message, ...error.extra };
-  return { err: error instanceof Error ? error.message : String(error) };
+  if (error instanceof Error) return { err: error.message, stack: error.stack };
+  return { err: String(error) };
 }

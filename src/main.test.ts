@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { startAnvil, seedDevnet } from './chain/local-devnet.js';
+import { startAnvil, seedDevnet } from './dev/local-devnet.js';
 import { startFaultProxy } from './testing/fault-proxy.js';
 
 const SEED = '0xc94770007dda54cF92009BFF0dE90c06F603a09f';
@@ -74,8 +74,9 @@ describe('the service process', () => {
 
   it('warns at start when CACHE_MAX_ENTRIES cannot fit under the heap cap', async () => {
     const warning = /the cache bound may not fit the V8 heap/;
-    const small = run(process.execPath, ['--max-old-space-size=64', '--import', 'tsx', 'src/main.ts'], { CACHE_MAX_ENTRIES: '1000' });
-    const large = run(process.execPath, ['--max-old-space-size=64', '--import', 'tsx', 'src/main.ts'], { CACHE_MAX_ENTRIES: '1000000' });
+    // The development entry (npm start's): without a provider it serves a local devnet.
+    const small = run(process.execPath, ['--max-old-space-size=64', '--import', 'tsx', 'src/dev/main.ts'], { CACHE_MAX_ENTRIES: '1000' });
+    const large = run(process.execPath, ['--max-old-space-size=64', '--import', 'tsx', 'src/dev/main.ts'], { CACHE_MAX_ENTRIES: '1000000' });
     try {
       await Promise.all([small.listening, large.listening]);
       assert.match(large.output(), warning);
@@ -85,6 +86,13 @@ describe('the service process', () => {
       large.child.kill('SIGTERM');
       await Promise.all([small.exit, large.exit]);
     }
+  });
+
+  it('the production entry never starts a local chain: without a provider it refuses, pointing at npm start', async () => {
+    const proc = service({});
+    assert.equal(await proc.exit, 1);
+    assert.match(proc.output(), /no upstream provider: set one of RPC_URLS.*npm start serves a local devnet/);
+    assert.doesNotMatch(proc.output(), /serving a local devnet/);
   });
 
   it('exits 1 on a bad variable, naming it and the value', async () => {

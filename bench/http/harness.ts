@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { seedDevnet, SEED_ADDRESS, startAnvil } from '../../src/chain/local-devnet.js';
+import { seedDevnet, SEED_ADDRESS, startAnvil } from '../../src/dev/local-devnet.js';
 import { detectTool, probeLatency, runInterleaved, runLoad, type LoadMode, type LoadResult, type SlicedTarget } from './load.js';
 import { freePort, peerPython, startCeiling, startPassthrough, startPeer, startService, type Running, type ServiceInstance } from './processes.js';
 import { freshAddress, rpcBody } from './stats.js';

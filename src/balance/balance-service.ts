@@ -8,6 +8,15 @@ import type { CodecRunner } from '../codec/codec-pool.js';
 import { ServiceError } from '../errors.js';
 import type { Upstream } from '../router/upstream.js';
 
+/**
+ * What a lookup needs from the request it serves, beyond the address. The HTTP request context
+ * (http/request-flow.ts) is one, passed as is. Room to grow: a block tag, a verified-read flag.
+ */
+export interface BalanceRequest {
+  /** Goes on the log lines the lookup causes. */
+  readonly requestId: string;
+}
+
 export class BalanceService {
   constructor(
     private readonly upstream: Upstream,
@@ -27,33 +36,33 @@ export class BalanceService {
 
   /**
    * The body for `address` at a fresh head: cached, or read once however many ask at the same time.
-   * `requestId` (of the request that starts the read) goes on the log lines the read causes.
+   * The request that starts the read is the one its log lines name.
    */
-  lookup(address: string, requestId?: string): Promise<Buffer> {
+  lookup(address: string, request: BalanceRequest): Promise<Buffer> {
     // Not async, and a then() only when there is no fresh head: each await on the way back from
     // the upstream is a microtask hop, and at concurrency 1 they showed in the added latency.
     const head = this.upstream.currentHead();
-    if (head === undefined) return this.upstream.head().then((fresh) => this.at(address, fresh, requestId));
-    return this.at(address, head, requestId);
+    if (head === undefined) return this.upstream.head().then((fresh) => this.at(address, fresh, request));
+    return this.at(address, head, request);
   }
 
-  private at(address: string, head: Head, requestId: string | undefined): Promise<Buffer> {
+  private at(address: string, head: Head, request: BalanceRequest): Promise<Buffer> {
     const cached = this.cache.get(address, head);
-    return cached !== undefined ? Promise.resolve(cached) : this.cache.load(address, head, () => this.read(address, head, requestId));
+    return cached !== undefined ? Promise.resolve(cached) : this.cache.load(address, head, () => this.read(address, head, request));
   }
 
-  private async read(address: string, head: Head, requestId: string | undefined): Promise<Buffer> {
-    const read = await this.upstream.getBalance(address, head, requestId);
+  private async read(address: string, head: Head, request: BalanceRequest): Promise<Buffer> {
+    const read = await this.upstream.getBalance(address, head, request.requestId);
     const network = this.upstream.network();
     if (network === undefined) throw new ServiceError('INTERNAL', 'network unknown after a read');
-    const json = (await this.codec.run({
+    const json = await this.codec.run({
       kind: 'format',
       address,
       network,
       wei: read.wei.toString(10),
       rpcLatencyMs: read.latencyMs,
       headBlockNumber: head.numberHex,
-    })) as string;
+    });
     return Buffer.from(json);
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { startAnvil, type AnvilNode } from './local-devnet.js';
+import { startAnvil, type AnvilNode } from '../dev/local-devnet.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../testing/fault-proxy.js';
 import { Cancel } from './cancel.js';
 import { RpcClient } from './rpc-client.js';

@@ -16,6 +16,9 @@ export type AddressCheck =
       readonly checksummed?: string;
     };
 
+/** A refused address: the problem code, detail and (when well-formed) the EIP-55 form. */
+export type AddressRejection = Exclude<AddressCheck, { readonly ok: true }>;
+
 const HEX40 = /^0x[0-9a-fA-F]{40}$/;
 const encoder = new TextEncoder();
 

@@ -6,10 +6,14 @@ import type { ChecksumMode } from '../config/config.js';
 import { checkAddress, type AddressCheck } from './address.js';
 import { balanceBody } from './format.js';
 
-export type CodecTask =
-  | { readonly kind: 'check'; readonly input: string; readonly mode: ChecksumMode }
-  | {
-      readonly kind: 'format';
+/** Each kind of task: what it takes and what it gives back. */
+export interface CodecKinds {
+  readonly check: {
+    readonly task: { readonly input: string; readonly mode: ChecksumMode };
+    readonly result: AddressCheck;
+  };
+  readonly format: {
+    readonly task: {
       readonly address: string;
       readonly network: string;
       /** Decimal string: bigint does not cross structured clone in every runtime we target. */
@@ -17,14 +21,23 @@ export type CodecTask =
       readonly rpcLatencyMs: number;
       readonly headBlockNumber: string;
     };
+    /** The serialized JSON response body. */
+    readonly result: string;
+  };
+}
 
-/** An address check, or a serialized JSON response body. */
-export type CodecResult = AddressCheck | string;
+export type CodecKind = keyof CodecKinds;
+export type CodecTask<K extends CodecKind = CodecKind> = { [P in K]: { readonly kind: P } & CodecKinds[P]['task'] }[K];
+export type CodecResult<K extends CodecKind = CodecKind> = CodecKinds[K]['result'];
 
-export function runTask(task: CodecTask): CodecResult {
-  return task.kind === 'check'
-    ? checkAddress(task.input, task.mode)
-    : JSON.stringify(balanceBody(task.address, task.network, BigInt(task.wei), task.rpcLatencyMs, task.headBlockNumber));
+const RUN: { readonly [K in CodecKind]: (task: CodecTask<K>) => CodecResult<K> } = {
+  check: (task) => checkAddress(task.input, task.mode),
+  format: (task) => JSON.stringify(balanceBody(task.address, task.network, BigInt(task.wei), task.rpcLatencyMs, task.headBlockNumber)),
+};
+
+export function runTask<K extends CodecKind>(task: CodecTask<K>): CodecResult<K> {
+  const run: (task: CodecTask<K>) => CodecResult<K> = RUN[task.kind];
+  return run(task);
 }
 
 export function runBatch(tasks: readonly CodecTask[]): CodecResult[] {

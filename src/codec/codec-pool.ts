@@ -4,16 +4,17 @@
  * bench/codec.bench.ts (inline vs per-request pool vs batched pool) and chosen by WORKERS.
  */
 import { Piscina } from 'piscina';
-import { runTask, type CodecResult, type CodecTask } from './batch.js';
+import { runTask, type CodecKind, type CodecResult, type CodecTask } from './batch.js';
 
 export interface CodecRunner {
-  run(task: CodecTask): Promise<CodecResult>;
+  /** The task's result, typed by its kind (a check gives an AddressCheck, a format a body). */
+  run<K extends CodecKind>(task: CodecTask<K>): Promise<CodecResult<K>>;
   stats(): { workers: number; queued: number; utilization: number };
   close(): Promise<void>;
 }
 
 export class InlineCodec implements CodecRunner {
-  run(task: CodecTask): Promise<CodecResult> {
+  run<K extends CodecKind>(task: CodecTask<K>): Promise<CodecResult<K>> {
     return Promise.resolve(runTask(task));
   }
 
@@ -25,7 +26,8 @@ export class InlineCodec implements CodecRunner {
 }
 
 interface Waiting {
-  readonly task: CodecTask;
+  /** Forwarded to a worker as is. */
+  readonly task: { readonly kind: CodecKind };
   readonly resolve: (result: CodecResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -52,12 +54,13 @@ export class PooledCodec implements CodecRunner {
     });
   }
 
-  run(task: CodecTask): Promise<CodecResult> {
+  run<K extends CodecKind>(task: CodecTask<K>): Promise<CodecResult<K>> {
+    // The worker answers runBatch(tasks)[i] = runTask(tasks[i]): each result is of its task's kind.
     if (!this.batch) {
-      return this.pool.run([task], { name: 'runBatch' }).then((results: CodecResult[]) => results[0]!);
+      return this.pool.run([task], { name: 'runBatch' }).then((results: CodecResult<K>[]) => results[0]!);
     }
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ task, resolve, reject });
+    return new Promise<CodecResult<K>>((resolve, reject) => {
+      this.waiting.push({ task, resolve: resolve as (result: CodecResult) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { getAddress } from 'ethers';
 import { startApp, type App } from '../app.js';
-import { SEED_ADDRESS, seedDevnet, startAnvil, type AnvilNode } from '../chain/local-devnet.js';
+import { SEED_ADDRESS, seedDevnet, startAnvil, type AnvilNode } from '../dev/local-devnet.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { RawConnection, type RawResponse } from '../testing/raw-http.js';

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { Wallet } from 'ethers';
 import { startApp, type App } from '../app.js';
-import { SEED_ADDRESS, seedDevnet, startAnvil, type AnvilNode } from '../chain/local-devnet.js';
+import { SEED_ADDRESS, seedDevnet, startAnvil, type AnvilNode } from '../dev/local-devnet.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { startFaultProxy, type FaultProxy } from '../testing/fault-proxy.js';

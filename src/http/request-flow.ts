@@ -1,25 +1,72 @@
 /**
- * What every route does around its own work: a request id, the shape checks and (when configured)
- * API key and rate limit, CORS headers, and counting the finished request (metrics, trace end, a
- * debug access line). Methods on one object, so the per-request calls stay monomorphic and cheap.
+ * What every route does around its own work, in one place: open a request (its id, URL, start
+ * time, CORS headers, the shape checks and, when configured, API key and rate limit), guard the
+ * handler (a throw answers 500 with its stack logged), and count the finished request (metrics,
+ * trace end, a debug access line). Methods on one object, so the per-request calls stay
+ * monomorphic and cheap.
  */
 import { performance } from 'node:perf_hooks';
 import type { HttpRequest, HttpResponse } from './uws.js';
 import type { Config } from '../config/config.js';
+import { errorLogFields, ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { ROUTES, type HttpRecorder } from '../observability/metrics.js';
 import type { RequestTrace } from '../observability/tracing.js';
 import { AccessControl, MAX_URL_LENGTH, screen } from './admission.js';
 import { Cors } from './cors.js';
 import { RequestIds } from './request-id.js';
-import { NO_HEADERS, withHeaders, writeProblemDetails, type ExtraHeaders } from './responses.js';
+import { NO_HEADERS, withHeaders, writeProblem, writeProblemDetails, type ExtraHeaders } from './responses.js';
 
 const LIMITER_SWEEP_MS = 10_000;
+/** Client went away before the answer (nginx's convention); counted, never written. */
+export const CLIENT_CLOSED = 499;
+
+/**
+ * One request: created once by RequestFlow.open in the handler, passed to everything that answers
+ * it. Copies what it needs from `req` (which uWS frees when the handler returns). Its `requestId`
+ * is what the balance service's lookup takes (balance-service.ts, BalanceRequest).
+ */
+export class RequestContext {
+  /** The client went away (set by onAborted once the request awaits). */
+  aborted = false;
+  /** Answered or aborted: counted once. */
+  done = false;
+  /** The request's span when tracing is on and the request is sampled. */
+  trace: RequestTrace | undefined = undefined;
+
+  constructor(
+    readonly res: HttpResponse,
+    /** Index into ROUTES (metrics label). */
+    readonly route: number,
+    readonly requestId: string,
+    readonly url: string,
+    /** Lower-case method as sent. */
+    readonly method: string,
+    /** performance.now() when the handler started: the request's clock and its duration's start. */
+    readonly started: number,
+    /** Extra response headers for every answer (CORS). */
+    readonly headers: ExtraHeaders,
+  ) {}
+}
+
+export interface RouteOptions {
+  /** 'any': the method as sent (405 and 404 handlers); else the one the route is registered for. */
+  readonly method: 'get' | 'options' | 'any';
+  /**
+   * 'none': no checks; 'shape': URL and body checks; 'admit': those plus API key and rate limit
+   * when configured.
+   */
+  readonly checks: 'none' | 'shape' | 'admit';
+  /** CORS response headers on every answer (the balance route and its 405). */
+  readonly cors?: boolean;
+}
+
+export type RouteHandler = (res: HttpResponse, req: HttpRequest) => void;
 
 export class RequestFlow {
   readonly ids = new RequestIds();
   readonly cors: Cors | undefined;
-  /** Requests waiting on an upstream read (the drain on shutdown waits for these). */
+  /** Requests waiting on an upstream read (the drain on shutdown and the inflight gauge read this). */
   inflight = 0;
   private readonly access: AccessControl | undefined;
   private readonly accessLog: boolean;
@@ -33,6 +80,7 @@ export class RequestFlow {
     this.cors = config.corsOrigins.length === 0 ? undefined : new Cors(config.corsOrigins);
     this.access = AccessControl.needed(config) ? new AccessControl(config, recorder) : undefined;
     this.accessLog = log.isLevelEnabled('debug');
+    recorder.inflight = () => this.inflight;
     const limiter = this.access?.clients;
     if (limiter !== undefined) {
       recorder.limiterClients = () => limiter.size;
@@ -41,54 +89,113 @@ export class RequestFlow {
     }
   }
 
-  /** The request's id: the caller's x-request-id when usable, else a new one. */
-  id(req: HttpRequest): string {
-    return this.ids.from(req.getHeader('x-request-id'));
-  }
-
-  corsHeaders(req: HttpRequest): ExtraHeaders {
-    return this.cors === undefined ? NO_HEADERS : this.cors.headers(req.getHeader('origin'));
-  }
-
-  /** Counts a finished request: metrics, trace, and (at debug level only) an access log line. */
-  finish(route: number, status: number, started: number, id: string, trace: RequestTrace | undefined): void {
-    const seconds = (performance.now() - started) / 1000;
-    this.recorder.record(route, status, seconds);
-    if (trace !== undefined) trace.end(status);
-    if (this.accessLog) this.log.debug({ reqId: id, route: ROUTES[route], status, ms: Math.round(seconds * 1e6) / 1000 }, 'request');
+  /**
+   * A uWS handler for `route`: opens the request (answering refusals itself) and runs `serve`
+   * with its context. A throw (our bug) answers 500 INTERNAL if the response is still open and
+   * logs the stack; it never takes the process down.
+   */
+  handler(route: number, options: RouteOptions, serve: (ctx: RequestContext, req: HttpRequest) => void): RouteHandler {
+    return (res, req) => {
+      let ctx: RequestContext | undefined;
+      try {
+        ctx = this.open(res, req, route, options);
+        if (ctx !== undefined) serve(ctx, req);
+      } catch (error) {
+        this.threw(res, ctx, error);
+      }
+    };
   }
 
   /**
-   * Shape checks (URL, body) and, when `admit`, API key and rate limit. Answers and returns true
-   * when the request is refused. Must run before any await (reads `req` and the socket).
+   * The request's context, or undefined when it was refused (already answered and counted). Must
+   * run before any await (reads `req` and the socket).
    */
-  refused(
-    res: HttpResponse,
-    req: HttpRequest,
-    route: number,
-    started: number,
-    id: string,
-    url: string,
-    method: string,
-    headers: ExtraHeaders,
-    admit: boolean,
-  ): boolean {
+  open(res: HttpResponse, req: HttpRequest, route: number, options: RouteOptions): RequestContext | undefined {
+    const started = performance.now();
+    const id = this.ids.from(req.getHeader('x-request-id'));
+    // Before getMethod(): this uWS build lowercases the method in place.
+    const method = options.method === 'any' ? req.getCaseSensitiveMethod().toLowerCase() : options.method;
+    const headers = options.cors === true && this.cors !== undefined ? this.cors.headers(req.getHeader('origin')) : NO_HEADERS;
+    const ctx = new RequestContext(res, route, id, req.getUrl(), method, started, headers);
+    if (options.checks !== 'none' && this.refused(ctx, req, options.checks === 'admit')) return undefined;
+    return ctx;
+  }
+
+  /**
+   * Registers onAborted for a request about to await: the client leaving counts the request once
+   * (499) and stops any later write.
+   */
+  awaiting(ctx: RequestContext): void {
+    ctx.res.onAborted(() => {
+      ctx.aborted = true;
+      if (ctx.done) return;
+      ctx.done = true;
+      this.finish(ctx, CLIENT_CLOSED);
+    });
+  }
+
+  /** Counts a finished request: metrics, trace, and (at debug level only) an access log line. */
+  finish(ctx: RequestContext, status: number): void {
+    const seconds = (performance.now() - ctx.started) / 1000;
+    this.recorder.record(ctx.route, status, seconds);
+    if (ctx.trace !== undefined) ctx.trace.end(status);
+    if (this.accessLog) this.log.debug({ reqId: ctx.requestId, route: ROUTES[ctx.route], status, ms: Math.round(seconds * 1e6) / 1000 }, 'request');
+  }
+
+  /**
+   * Answers an awaited request that failed, once, if the client is still there. A ServiceError
+   * answers with its own status; anything else is our bug: 500 INTERNAL, its stack logged.
+   */
+  fail(ctx: RequestContext, error: unknown): void {
+    this.logFailure(ctx, error);
+    if (ctx.aborted || ctx.done) return;
+    ctx.done = true;
+    let status = 500;
+    ctx.res.cork(() => (status = writeProblem(ctx.res, error, ctx.requestId, ctx.url, ctx.headers)));
+    this.finish(ctx, status);
+  }
+
+  /** Logs a failed request: 5xx only (a 4xx is the client's business); our bugs with their stack. */
+  logFailure(ctx: RequestContext, error: unknown): void {
+    const fields = { reqId: ctx.requestId, url: ctx.url.slice(0, 64), ...errorLogFields(error) };
+    if (!(error instanceof ServiceError)) this.log.error(fields, 'request failed: internal error');
+    else if (error.status >= 500) this.log.warn(fields, 'request failed');
+  }
+
+  /** Shape checks and, when `admit`, API key and rate limit; answers and returns true when refused. */
+  private refused(ctx: RequestContext, req: HttpRequest, admit: boolean): boolean {
+    const { res, url, method } = ctx;
     const contentLength = req.getHeader('content-length');
     const transferEncoding = req.getHeader('transfer-encoding');
     let refusal =
       url.length > MAX_URL_LENGTH || contentLength !== '' || transferEncoding !== ''
         ? screen(url, method, contentLength, transferEncoding)
         : undefined;
-    if (refusal === undefined && admit && this.access !== undefined) refusal = this.access.admit(res, req, started);
+    if (refusal === undefined && admit && this.access !== undefined) refusal = this.access.admit(res, req, ctx.started);
     if (refusal === undefined) return false;
-    const status = writeProblemDetails(res, refusal.code, refusal.detail, id, {
+    const status = writeProblemDetails(res, refusal.code, refusal.detail, ctx.requestId, {
       extra: refusal.extra,
-      headers: withHeaders(refusal.headers, headers),
+      headers: withHeaders(refusal.headers, ctx.headers),
       close: refusal.close,
       omitBody: method === 'head',
     });
-    this.finish(route, status, started, id, undefined);
+    this.finish(ctx, status);
     return true;
+  }
+
+  /** A handler threw: our bug. Logged with its stack; a 500 if the response is still open. */
+  private threw(res: HttpResponse, ctx: RequestContext | undefined, error: unknown): void {
+    this.log.error({ reqId: ctx?.requestId, ...errorLogFields(error) }, 'handler threw');
+    if (ctx !== undefined && (ctx.done || ctx.aborted)) return;
+    try {
+      const status = writeProblemDetails(res, 'INTERNAL', 'Unexpected error', ctx?.requestId ?? 'unknown');
+      if (ctx !== undefined) {
+        ctx.done = true;
+        this.finish(ctx, status);
+      }
+    } catch {
+      // Already answered or aborted: nothing left to do.
+    }
   }
 
   close(): void {

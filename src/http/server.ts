@@ -9,18 +9,19 @@
  * tracing) costs nothing unless configured.
  */
 import { uws } from './uws.js';
-import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from './uws.js';
+import type { TemplatedApp, us_listen_socket } from './uws.js';
 import type { BalanceService } from '../balance/balance-service.js';
 import type { AddressMemo } from '../codec/address.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
 import type { Config } from '../config/config.js';
+import { errorLogFields } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { ROUTE, type Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { Upstream } from '../router/upstream.js';
 import { BALANCE_ROUTE, balanceHandler } from './balance-route.js';
-import { RequestFlow } from './request-flow.js';
-import { JSON_TYPE, NO_HEADERS, writeBody, writeEmpty, writeJson, writeProblemDetails, withHeaders, type ExtraHeaders } from './responses.js';
+import { RequestFlow, type RouteOptions } from './request-flow.js';
+import { JSON_TYPE, writeBody, writeEmpty, writeJson, writeProblemDetails, withHeaders, type ExtraHeaders } from './responses.js';
 
 export interface ServerDeps {
   readonly config: Config;
@@ -56,50 +57,37 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
   const { config, upstream, log, metrics } = deps;
   const app = uws.App();
   const flow = new RequestFlow(config, metrics.http, log);
-  const { cors } = flow;
-  const finish = flow.finish.bind(flow);
-  const refused = flow.refused.bind(flow);
   const listenSockets: us_listen_socket[] = [];
   const apps: TemplatedApp[] = [app];
 
   app.get(
     BALANCE_ROUTE,
-    guard(
-      log,
-      balanceHandler(flow, {
-        service: deps.service,
-        memo: deps.memo,
-        codec: deps.codec,
-        inlineChecks: deps.inlineChecks,
-        checksumMode: config.addressChecksum,
-        tracing: deps.tracing,
-        log,
-      }),
-    ),
+    balanceHandler(flow, {
+      service: deps.service,
+      memo: deps.memo,
+      codec: deps.codec,
+      inlineChecks: deps.inlineChecks,
+      checksumMode: config.addressChecksum,
+      tracing: deps.tracing,
+    }),
   );
 
   app.get(
     '/healthz',
-    guard(log, (res, req) => {
-      const started = performance.now();
-      const id = flow.id(req);
-      if (refused(res, req, ROUTE.healthz, started, id, req.getUrl(), 'get', NO_HEADERS, false)) return;
-      writeBody(res, 200, JSON_TYPE, HEALTHY, id);
-      finish(ROUTE.healthz, 200, started, id, undefined);
+    flow.handler(ROUTE.healthz, { method: 'get', checks: 'shape' }, (ctx) => {
+      writeBody(ctx.res, 200, JSON_TYPE, HEALTHY, ctx.requestId);
+      flow.finish(ctx, 200);
     }),
   );
 
   app.get(
     '/readyz',
-    guard(log, (res, req) => {
-      const started = performance.now();
-      const id = flow.id(req);
-      if (refused(res, req, ROUTE.readyz, started, id, req.getUrl(), 'get', NO_HEADERS, false)) return;
+    flow.handler(ROUTE.readyz, { method: 'get', checks: 'shape' }, (ctx) => {
       const last = upstream.lastHead();
       let status = 200;
       if (upstream.ready()) {
         writeJson(
-          res,
+          ctx.res,
           200,
           {
             status: 'ready',
@@ -107,41 +95,35 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
             headBlockNumber: last?.head.numberHex,
             headAgeMs: last === undefined ? undefined : Math.round(last.ageMs),
           },
-          id,
+          ctx.requestId,
         );
-      } else status = writeProblemDetails(res, 'NOT_READY', 'no usable provider or no head known yet', id, { instance: '/readyz' });
-      finish(ROUTE.readyz, status, started, id, undefined);
+      } else status = writeProblemDetails(ctx.res, 'NOT_READY', 'no usable provider or no head known yet', ctx.requestId, { instance: '/readyz' });
+      flow.finish(ctx, status);
     }),
   );
 
   app.get(
     '/providers',
-    guard(log, (res, req) => {
-      const started = performance.now();
-      const id = flow.id(req);
-      if (refused(res, req, ROUTE.providers, started, id, req.getUrl(), 'get', NO_HEADERS, true)) return;
-      writeJson(res, 200, { network: upstream.network(), providers: upstream.snapshot() }, id);
-      finish(ROUTE.providers, 200, started, id, undefined);
+    flow.handler(ROUTE.providers, { method: 'get', checks: 'admit' }, (ctx) => {
+      writeJson(ctx.res, 200, { network: upstream.network(), providers: upstream.snapshot() }, ctx.requestId);
+      flow.finish(ctx, 200);
     }),
   );
 
-  const serveMetrics = guard(log, (res, req) => {
-    const started = performance.now();
-    const id = flow.id(req);
-    if (refused(res, req, ROUTE.metrics, started, id, req.getUrl(), 'get', NO_HEADERS, false)) return;
-    let aborted = false;
-    res.onAborted(() => (aborted = true));
+  const serveMetrics = flow.handler(ROUTE.metrics, { method: 'get', checks: 'shape' }, (ctx) => {
+    const { res } = ctx;
+    res.onAborted(() => (ctx.aborted = true));
     metrics.text().then(
       (text) => {
-        if (aborted) return;
-        res.cork(() => writeBody(res, 200, metrics.contentType, text, id));
-        finish(ROUTE.metrics, 200, started, id, undefined);
+        if (ctx.aborted) return;
+        res.cork(() => writeBody(res, 200, metrics.contentType, text, ctx.requestId));
+        flow.finish(ctx, 200);
       },
       (error: unknown) => {
-        log.error({ reqId: id, err: String(error) }, 'metrics collection failed');
-        if (aborted) return;
-        res.cork(() => writeProblemDetails(res, 'INTERNAL', 'metrics collection failed', id));
-        finish(ROUTE.metrics, 500, started, id, undefined);
+        log.error({ reqId: ctx.requestId, ...errorLogFields(error) }, 'metrics collection failed');
+        if (ctx.aborted) return;
+        res.cork(() => writeProblemDetails(res, 'INTERNAL', 'metrics collection failed', ctx.requestId));
+        flow.finish(ctx, 500);
       },
     );
   });
@@ -152,65 +134,51 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
     apps.push(admin);
     admin.any(
       '/*',
-      guard(log, (res, req) => {
-        const started = performance.now();
-        const id = flow.id(req);
-        writeProblemDetails(res, 'NOT_FOUND', 'the admin port serves GET /metrics only', id);
-        finish(ROUTE.unmatched, 404, started, id, undefined);
+      flow.handler(ROUTE.unmatched, { method: 'any', checks: 'none' }, (ctx) => {
+        writeProblemDetails(ctx.res, 'NOT_FOUND', 'the admin port serves GET /metrics only', ctx.requestId);
+        flow.finish(ctx, 404);
       }),
     );
   }
 
+  const cors = flow.cors;
   if (cors !== undefined) {
     app.options(
       BALANCE_ROUTE,
-      guard(log, (res, req) => {
-        const started = performance.now();
-        const id = flow.id(req);
-        if (refused(res, req, ROUTE.preflight, started, id, req.getUrl(), 'options', NO_HEADERS, false)) return;
-        writeEmpty(res, 204, id, cors.preflight(req.getHeader('origin')));
-        finish(ROUTE.preflight, 204, started, id, undefined);
+      flow.handler(ROUTE.preflight, { method: 'options', checks: 'shape' }, (ctx, req) => {
+        writeEmpty(ctx.res, 204, ctx.requestId, cors.preflight(req.getHeader('origin')));
+        flow.finish(ctx, 204);
       }),
     );
   }
 
-  const known: [string, number, boolean][] = [
-    [BALANCE_ROUTE, ROUTE.balance, true],
-    ['/healthz', ROUTE.healthz, false],
-    ['/readyz', ROUTE.readyz, false],
-    ['/providers', ROUTE.providers, true],
+  const known: [string, number, RouteOptions][] = [
+    [BALANCE_ROUTE, ROUTE.balance, { method: 'any', checks: 'admit', cors: true }],
+    ['/healthz', ROUTE.healthz, { method: 'any', checks: 'shape' }],
+    ['/readyz', ROUTE.readyz, { method: 'any', checks: 'shape' }],
+    ['/providers', ROUTE.providers, { method: 'any', checks: 'admit' }],
   ];
-  if (admin === undefined) known.push(['/metrics', ROUTE.metrics, false]);
-  for (const [path, route, admit] of known) {
+  if (admin === undefined) known.push(['/metrics', ROUTE.metrics, { method: 'any', checks: 'shape' }]);
+  for (const [path, route, options] of known) {
     app.any(
       path,
-      guard(log, (res, req) => {
-        const started = performance.now();
-        const id = flow.id(req);
-        // Before getMethod(): this uWS build lowercases the method in place.
-        const asSent = req.getCaseSensitiveMethod();
-        const method = asSent.toLowerCase();
-        const headers = route === ROUTE.balance ? flow.corsHeaders(req) : NO_HEADERS;
-        if (refused(res, req, route, started, id, req.getUrl(), method, headers, admit)) return;
-        const upper = asSent.slice(0, 16).replace(/[^A-Za-z-]/g, '');
-        const status = writeProblemDetails(res, 'METHOD_NOT_ALLOWED', `${upper} is not allowed here; use GET`, id, {
-          headers: withHeaders(ALLOW_GET, headers),
-          omitBody: method === 'head',
+      flow.handler(route, options, (ctx, req) => {
+        // The method as sent (open() read it before anything could lowercase it in place).
+        const upper = req.getCaseSensitiveMethod().slice(0, 16).replace(/[^A-Za-z-]/g, '');
+        const status = writeProblemDetails(ctx.res, 'METHOD_NOT_ALLOWED', `${upper} is not allowed here; use GET`, ctx.requestId, {
+          headers: withHeaders(ALLOW_GET, ctx.headers),
+          omitBody: ctx.method === 'head',
         });
-        finish(route, status, started, id, undefined);
+        flow.finish(ctx, status);
       }),
     );
   }
 
   app.any(
     '/*',
-    guard(log, (res, req) => {
-      const started = performance.now();
-      const id = flow.id(req);
-      const method = req.getCaseSensitiveMethod().toLowerCase();
-      if (refused(res, req, ROUTE.unmatched, started, id, req.getUrl(), method, NO_HEADERS, true)) return;
-      writeProblemDetails(res, 'NOT_FOUND', 'no such route; see GET /address/balance/:address', id, { omitBody: method === 'head' });
-      finish(ROUTE.unmatched, 404, started, id, undefined);
+    flow.handler(ROUTE.unmatched, { method: 'any', checks: 'admit' }, (ctx) => {
+      writeProblemDetails(ctx.res, 'NOT_FOUND', 'no such route; see GET /address/balance/:address', ctx.requestId, { omitBody: ctx.method === 'head' });
+      flow.finish(ctx, 404);
     }),
   );
 
@@ -261,20 +229,4 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
   };
 
   return { app, listen };
-}
-
-/** A handler that throws must not take the process down: answer 500 if the response is still open. */
-function guard(log: Logger, handler: (res: HttpResponse, req: HttpRequest) => void): (res: HttpResponse, req: HttpRequest) => void {
-  return (res, req) => {
-    try {
-      handler(res, req);
-    } catch (error) {
-      log.error({ err: error instanceof Error ? error.message : String(error) }, 'handler threw');
-      try {
-        writeProblemDetails(res, 'INTERNAL', 'Unexpected error', 'unknown');
-      } catch {
-        // Already answered or aborted: nothing left to do.
-      }
-    }
-  };
 }

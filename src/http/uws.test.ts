@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startApp, type App } from '../app.js';
-import { SEED_ADDRESS, seedDevnet, startAnvil, type AnvilNode } from '../chain/local-devnet.js';
+import { SEED_ADDRESS, seedDevnet, startAnvil, type AnvilNode } from '../dev/local-devnet.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { rawRequest, type RawResponse } from '../testing/raw-http.js';

@@ -42,7 +42,8 @@ export class HttpRecorder {
   readonly buckets = new Float64Array(ROUTES.length * BUCKET_SLOTS);
   readonly sums = new Float64Array(ROUTES.length);
   readonly rateLimited = { client: 0, key: 0 };
-  inflight = 0;
+  /** Requests waiting for an upstream answer (set by the server: its one in-flight counter). */
+  inflight: () => number = () => 0;
   /** Clients the rate limiter currently remembers (set by the server when limiting is on). */
   limiterClients: () => number = () => 0;
   /** RATE_LIMIT_MAX_CLIENTS when per-client limiting is on, else 0. */
@@ -231,7 +232,7 @@ export class Metrics {
         return samples;
       },
     );
-    this.add('balance_api_http_inflight_requests', 'Requests waiting for an upstream answer', 'gauge', () => [{ value: http.inflight }]);
+    this.add('balance_api_http_inflight_requests', 'Requests waiting for an upstream answer', 'gauge', () => [{ value: http.inflight() }]);
     this.add('balance_api_rate_limited_total', 'Requests refused with 429, by limit (client address or API key)', 'counter', () => [
       { value: http.rateLimited.client, labels: { scope: 'client' } },
       { value: http.rateLimited.key, labels: { scope: 'key' } },

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Wallet } from 'ethers';
 import { startApp } from '../app.js';
-import { seedDevnet, startAnvil, type AnvilNode } from '../chain/local-devnet.js';
+import { seedDevnet, startAnvil, type AnvilNode } from '../dev/local-devnet.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from './logger.js';
 

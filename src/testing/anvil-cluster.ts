@@ -11,7 +11,7 @@
  * - `lagging`: same chain and history, but stops following after start (left `laggingBy` behind).
  * - `foreign`: another chain id, with different balances (a read from it would be visibly wrong).
  */
-import { SEED_ADDRESS, startAnvil, type AnvilNode } from '../chain/local-devnet.js';
+import { SEED_ADDRESS, startAnvil, type AnvilNode } from '../dev/local-devnet.js';
 
 export const GENESIS_TIMESTAMP = 1_700_000_000;
 export const BLOCK_TIME_SECONDS = 12;

@@ -1,5 +1,6 @@
 /**
  * A local anvil node (from npm: @foundry-rs/anvil) for `npm start` without providers and for tests.
+ * Development only: outside the production build (src/tsconfig.build.json excludes src/dev).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
