@@ -15,6 +15,7 @@ import { Metrics, SERVICE_VERSION } from './observability/metrics.js';
 import { createTracing } from './observability/tracing.js';
 import { ProviderRouter } from './router/provider-router.js';
 import type { CallObserver, Upstream } from './router/upstream.js';
+import type { SharedCache } from './cache/shared-cache.js';
 
 export interface App {
   readonly port: number;
@@ -24,6 +25,8 @@ export interface App {
   readonly upstream: Upstream;
   readonly cache: BalanceCache;
   readonly metrics: Metrics;
+  /** The shared Redis level when REDIS_URL is set. */
+  readonly sharedCache: SharedCache | undefined;
   /** Stop accepting, finish in-flight requests (bounded), close pool and upstream connections. */
   shutdown(): Promise<{ drained: boolean }>;
 }
@@ -62,7 +65,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
   const codec = createCodec(config.workers);
   const memo = new AddressMemo(config.addressChecksum);
-  const service = new BalanceService(upstream, cache, codec);
+  const sharedCache = await startSharedCache(config, log, metrics);
+  const service = new BalanceService(upstream, cache, codec, sharedCache);
   metrics.watch({ cache, upstream, codec });
   let server: RunningServer | undefined;
   try {
@@ -73,7 +77,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     await upstream.head().catch((error: unknown) => log.warn(errorLogFields(error), 'no head yet'));
     server = await createServer({ config, service, upstream, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing }).listen();
   } catch (error) {
-    await Promise.allSettled([upstream.close(), codec.close(), tracing.shutdown()]);
+    await Promise.allSettled([upstream.close(), codec.close(), tracing.shutdown(), sharedCache?.close()]);
     throw error;
   }
   const running = server;
@@ -91,6 +95,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       trustedProxyHops: config.trustedProxyHops,
       corsOrigins: config.corsOrigins.length,
       tracing: tracing.enabled,
+      sharedCache: config.sharedCache?.redactedUrl,
     },
     'listening',
   );
@@ -103,15 +108,34 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     upstream,
     cache,
     metrics,
+    sharedCache,
     shutdown: () =>
       (shutdown ??= (async () => {
         running.stopAccepting();
         const drained = await running.drain(config.shutdownTimeoutMs);
         if (!drained) log.warn({ inflight: running.inflight() }, 'shutdown timeout: abandoning in-flight requests');
         running.close();
-        await Promise.allSettled([codec.close(), upstream.close(), tracing.shutdown()]);
+        await Promise.allSettled([codec.close(), upstream.close(), tracing.shutdown(), sharedCache?.close()]);
         return { drained };
       })()),
   };
 }
 
+
+/**
+ * The shared Redis level, or undefined when REDIS_URL is unset: then not even the module (and
+ * ioredis) is loaded. It connects in the background and never holds up the start or /readyz:
+ * Redis is a cache, never a dependency.
+ */
+async function startSharedCache(config: Config, log: Logger, metrics: Metrics): Promise<SharedCache | undefined> {
+  const settings = config.sharedCache;
+  if (settings === undefined) return undefined;
+  const [{ SharedCache }, { registerSharedCacheMetrics }] = await Promise.all([
+    import('./cache/shared-cache.js'),
+    import('./cache/shared-cache-metrics.js'),
+  ]);
+  const shared = new SharedCache({ config: settings, upstreamTimeoutMs: config.upstreamTimeoutMs, logger: log });
+  registerSharedCacheMetrics(metrics.registry, shared);
+  shared.start();
+  return shared;
+}

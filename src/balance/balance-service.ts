@@ -4,6 +4,7 @@
  */
 import type { Head } from '../chain/head.js';
 import { BalanceCache } from '../cache/balance-cache.js';
+import type { SharedCache } from '../cache/shared-cache.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
 import { ServiceError } from '../errors.js';
 import type { Upstream } from '../router/upstream.js';
@@ -22,6 +23,8 @@ export class BalanceService {
     private readonly upstream: Upstream,
     private readonly cache: BalanceCache,
     private readonly codec: CodecRunner,
+    /** The fleet's second level (REDIS_URL), asked on an in-process miss only; undefined: no Redis. */
+    private readonly shared?: Pick<SharedCache, 'load'>,
   ) {}
 
   /**
@@ -52,7 +55,8 @@ export class BalanceService {
   }
 
   private async read(address: string, head: Head, request: BalanceRequest): Promise<Buffer> {
-    const read = await this.upstream.getBalance(address, head, request.requestId);
+    const read =
+      this.shared === undefined ? await this.upstream.getBalance(address, head, request.requestId) : await this.readShared(this.shared, address, head, request);
     const network = this.upstream.network();
     if (network === undefined) throw new ServiceError('INTERNAL', 'network unknown after a read');
     const json = await this.codec.run({
@@ -64,5 +68,19 @@ export class BalanceService {
       headBlockNumber: head.numberHex,
     });
     return Buffer.from(json);
+  }
+
+  /**
+   * Through the shared level: entries keyed by chain id + block hash + address (never stale); every
+   * Redis failure is absorbed inside load(), so the worst case is the upstream read it falls back to.
+   */
+  private async readShared(shared: Pick<SharedCache, 'load'>, address: string, head: Head, request: BalanceRequest): Promise<{ wei: bigint; latencyMs: number }> {
+    const read = () => this.upstream.getBalance(address, head, request.requestId);
+    const chainId = this.upstream.chainId();
+    if (chainId === undefined) return read();
+    const started = performance.now();
+    const outcome = await shared.load({ chainId, blockHash: head.hash, address, verified: false }, read);
+    // From Redis, rpcLatencyMs is the shared-cache round trip that produced the answer.
+    return outcome.source === 'read' ? outcome.read : { wei: outcome.value.wei, latencyMs: performance.now() - started };
   }
 }

@@ -3,6 +3,7 @@
  * through its argument). Every error names the variable and the offending value.
  */
 import type { LevelWithSilent } from 'pino';
+import { loadSharedCacheConfig, type SharedCacheConfig } from '../cache/shared-cache-config.js';
 
 export interface ProviderConfig {
   /** Operator-facing name; never contains a secret. */
@@ -58,6 +59,14 @@ export interface Config {
   readonly otelEndpoint: string | undefined;
   /** Share of new traces recorded (requests that carry a sampled traceparent are always kept). */
   readonly traceSampleRatio: number;
+  /** VERIFY_PROOFS=on: reads are verified by default (a request's ?verify= overrides). */
+  readonly verifyProofs: boolean;
+  /** VERIFY_QUORUM; undefined: a majority of the usable providers (1 when there is only one). */
+  readonly verifyQuorum: number | undefined;
+  /** UNTRUSTED_COOLDOWN_SECONDS in ms: how long a provider caught lying is left out. */
+  readonly untrustedCooldownMs: number;
+  /** REDIS_URL and friends; undefined (no Redis code on any path) when REDIS_URL is unset. */
+  readonly sharedCache: SharedCacheConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -291,7 +300,7 @@ export function loadConfig(env: Env): Config {
     host: raw(env, 'HOST') ?? DEFAULTS.HOST,
     production,
     providers: Object.freeze(providers),
-    secrets: Object.freeze(secrets),
+    secrets: Object.freeze([...secrets, ...(sharedCache?.secrets ?? [])]),
     expectedChainId,
     cacheTtlSeconds: number(env, 'CACHE_TTL_SECONDS', DEFAULTS.CACHE_TTL_SECONDS, {
       min: 0,
@@ -304,6 +313,7 @@ export function loadConfig(env: Env): Config {
     headMaxAgeMs: number(env, 'HEAD_MAX_AGE_MS', DEFAULTS.HEAD_MAX_AGE_MS, NON_NEGATIVE_MS)!,
     chainCheckIntervalMs: number(env, 'CHAIN_CHECK_INTERVAL_MS', DEFAULTS.CHAIN_CHECK_INTERVAL_MS, {
       integer: true,
+  const sharedCache = loadSharedCacheConfig(env);
       min: 100,
       what: 'an integer of at least 100 (milliseconds)',
     })!,
@@ -352,6 +362,11 @@ function otelEndpoint(env: Env): string | undefined {
     throw new ConfigError('OTEL_EXPORTER_OTLP_ENDPOINT must be a base URL like "http://collector:4318", without credentials or query');
   }
   return value.replace(/\/+$/, '');
+    verifyProofs: oneOf(env, 'VERIFY_PROOFS', ['off', 'on'], DEFAULTS.VERIFY_PROOFS) === 'on',
+    verifyQuorum: number(env, 'VERIFY_QUORUM', undefined, POSITIVE_INT),
+    untrustedCooldownMs:
+      number(env, 'UNTRUSTED_COOLDOWN_SECONDS', DEFAULTS.UNTRUSTED_COOLDOWN_SECONDS, { min: 0, what: 'a non-negative number (seconds)' })! * 1000,
+    sharedCache,
 }
 
 /** The variables an operator must set in production when no provider is configured. */

@@ -7,6 +7,10 @@
  *   exploration, failed over and hedged within REQUEST_DEADLINE_MS (router/failover.ts). A provider
  *   without the block is skipped for that read only; when no provider answers, a 502 lists each
  *   one's redacted cause.
+ * - Verified reads (src/verify/): a quorum's block hash -> its checked header -> an account proof
+ *   verified against its stateRoot. A provider whose answer fails verification is untrusted for
+ *   UNTRUSTED_COOLDOWN_SECONDS: out of every read, head and vote, shown on /providers and in
+ *   metrics, logged once.
  * - Last resort: when every right-chain provider's circuit is open, they are asked anyway (a
  *   success closes the circuit), so a recovered provider serves at once instead of after its
  *   cooldown. Rate-limited providers are never asked before their Retry-After.
@@ -23,7 +27,8 @@ import { HedgeBudget, hedgeDelayMs } from './hedge.js';
 import { ProviderCalls } from './provider-calls.js';
 import { ChainView, ProviderHandle } from './provider.js';
 import { rank } from './selection.js';
-import type { BalanceRead, CallObserver, ProviderSnapshot, Upstream } from './upstream.js';
+import type { BalanceRead, CallObserver, ProviderSnapshot, Upstream, VerifiedBalanceRead } from './upstream.js';
+import { VerifiedReader, type VerifyCause } from '../verify/verified-reader.js';
 
 export interface ProviderRouterOptions {
   /** Told about every upstream call (metrics, tracing). */
@@ -48,12 +53,13 @@ export class ProviderRouter implements Upstream {
   private readonly poller: HeadPoller;
   private readonly tracker: HeadTracker;
   private readonly budget = new HedgeBudget();
+  private readonly verifier: VerifiedReader<ProviderHandle>;
   private readonly clock: () => number;
   private readonly random: () => number;
 
   constructor(
     private readonly config: Config,
-    log: Logger,
+    private readonly log: Logger,
     options: ProviderRouterOptions = {},
   ) {
     this.clock = options.clock ?? performance.now.bind(performance);
@@ -71,6 +77,17 @@ export class ProviderRouter implements Upstream {
       chainCheckIntervalMs: options.chainCheckIntervalMs ?? config.chainCheckIntervalMs,
       served: () => this.tracker.last()?.head.number,
       unavailable: (detail) => this.unavailable(detail, new Map()),
+      checkHeads: config.verifyProofs,
+      distrust: (p, cause) => this.distrust(p, cause, undefined),
+    });
+    this.verifier = new VerifiedReader<ProviderHandle>({
+      usable: (at) => this.candidates(at, this.clock()).order,
+      call: (p, method, params, cancel, requestId) =>
+        this.calls.invoke(p, method, params, asIs, { cancel, requestId }).then(({ value, latencyMs }) => ({ result: value.result, latencyMs })),
+      distrust: (p, cause, requestId) => this.distrust(p, cause, requestId),
+      unverifiable: (detail, causes) => this.unverifiable(detail, causes),
+      quorum: config.verifyQuorum,
+      deadlineMs: config.requestDeadlineMs,
     });
     this.tracker = new HeadTracker(() => this.poller.refresh(), config.headMaxAgeMs, this.clock);
   }
@@ -78,6 +95,10 @@ export class ProviderRouter implements Upstream {
   network(): string | undefined {
     const chainId = this.view.chainId;
     return chainId === undefined ? undefined : networkName(chainId);
+  }
+
+  chainId(): number | undefined {
+    return this.view.chainId;
   }
 
   async start(): Promise<void> {
@@ -155,7 +176,39 @@ export class ProviderRouter implements Upstream {
     });
   }
 
+  getVerifiedBalance(address: string, at: Head, requestId?: string): Promise<VerifiedBalanceRead> {
+    return this.verifier.read(address, at, requestId).then((read) => ({
+      wei: read.wei,
+      latencyMs: read.latencyMs,
+      provider: read.provider,
+      stateRoot: read.stateRoot,
+      blockHash: read.blockHash,
+    }));
+  }
+
+  /** `p` answered something the math refutes: untrusted for the cool-down, logged once per episode. */
+  private distrust(p: ProviderHandle, cause: string, requestId: string | undefined): void {
+    const now = this.clock();
+    const err = this.calls.redact(cause);
+    if (!p.lied(err, now, now + this.config.untrustedCooldownMs)) return;
+    this.log.warn(
+      { reqId: requestId, provider: p.name, err, untrustedForMs: this.config.untrustedCooldownMs },
+      'provider answer failed verification: untrusted, left out of reads and quorum',
+    );
+  }
+
   // ---- visibility ----------------------------------------------------------------------------
+
+  /** The verified read's 502: each provider's cause for this read, or why it was not asked. */
+  private unverifiable(detail: string, causes: ReadonlyMap<ProviderHandle, VerifyCause>): ServiceError {
+    const now = this.clock();
+    const providers: Cause[] = this.providers.map((p) => {
+      const cause = causes.get(p);
+      if (cause !== undefined) return { name: p.name, kind: cause.kind, error: this.calls.redact(cause.error) };
+      return { name: p.name, ...this.whyNot(p, now) };
+    });
+    return new ServiceError('UNVERIFIABLE', detail, { extra: { providers } });
+  }
 
   /** The 502: every provider with its redacted cause, tried or not. */
   private unavailable(detail: string, failures: Map<ProviderHandle, UpstreamError>, tried: readonly ProviderHandle[] = []): ServiceError {
@@ -183,6 +236,8 @@ export class ProviderRouter implements Upstream {
         return { kind: 'rate-limited', error: `rate limited, cooling for ${Math.ceil(p.coolingForMs(now))} ms` };
       case 'lagging':
         return { kind: 'lagging', error: `${lag} blocks behind the head (max ${this.config.maxHeadLagBlocks})` };
+      case 'untrusted':
+        return { kind: 'untrusted', error: `untrusted for ${Math.ceil(p.untrustedForMs(now))} ms${last}` };
       case 'healthy':
         return { kind: p.lastErrorKind ?? 'unavailable', error: `no recent head${last}` };
     }
@@ -216,7 +271,15 @@ export class ProviderRouter implements Upstream {
         requests: p.requests,
         errors: p.errors,
         recent: { ok: recent.ok, errors: recent.errors, rateLimited: recent.rateLimited },
-        retryInMs: state === 'open' ? Math.ceil(p.retryInMs(now)) : state === 'cooling' ? Math.ceil(p.coolingForMs(now)) : undefined,
+        retryInMs:
+          state === 'open'
+            ? Math.ceil(p.retryInMs(now))
+            : state === 'cooling'
+              ? Math.ceil(p.coolingForMs(now))
+              : state === 'untrusted'
+                ? Math.ceil(p.untrustedForMs(now))
+                : undefined,
+        lies: p.lies,
         lastError: p.lastError,
       };
     });
@@ -231,4 +294,9 @@ export class ProviderRouter implements Upstream {
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/** The raw result, wrapped so a null (no such block) is an answer, not a malformed one. */
+function asIs(result: unknown): { result: unknown } {
+  return { result };
 }

@@ -24,7 +24,14 @@ export interface BalanceRead {
   readonly provider: string;
 }
 
-export type ProviderState = 'healthy' | 'cooling' | 'open' | 'wrong-chain' | 'lagging' | 'unknown';
+/** A verified read (src/verify/): the balance proven against the state root of a quorum's block. */
+export interface VerifiedBalanceRead extends BalanceRead {
+  readonly stateRoot: string;
+  readonly blockHash: string;
+}
+
+/** 'untrusted': caught lying (an answer that fails verification), left out for UNTRUSTED_COOLDOWN_SECONDS. */
+export type ProviderState = 'healthy' | 'cooling' | 'open' | 'wrong-chain' | 'lagging' | 'untrusted' | 'unknown';
 
 /** One provider as operators see it on /providers: redacted, no secret. */
 export interface ProviderSnapshot {
@@ -47,14 +54,18 @@ export interface ProviderSnapshot {
   readonly errors: number;
   /** Outcomes over the last 30 s (rateLimited: cooldowns started). */
   readonly recent?: { readonly ok: number; readonly errors: number; readonly rateLimited: number };
-  /** For 'open' and 'cooling': milliseconds until the provider is tried again. */
+  /** For 'open', 'cooling' and 'untrusted': milliseconds until the provider is tried again. */
   readonly retryInMs?: number | undefined;
+  /** Answers that failed verification since start (src/verify/). */
+  readonly lies?: number;
   readonly lastError: string | undefined;
 }
 
 export interface Upstream {
   /** Network name of the chain served ("mainnet", "devnet", ...); undefined until known. */
   network(): string | undefined;
+  /** Chain id of the chain served; undefined until known (the shared cache keys by it). */
+  chainId(): number | undefined;
   /** Checks chain ids; resolves once at least one provider is usable or rejects if none. */
   start(): Promise<void>;
   /** The service head if fresh enough to serve right now (`now`: the router's clock), without waiting. */
@@ -66,6 +77,12 @@ export interface Upstream {
    * `requestId` goes on the log lines the read causes.
    */
   getBalance(address: string, at: Head, requestId?: string): Promise<BalanceRead>;
+  /**
+   * The balance at exactly `at`, proven: `at`'s hash agreed by VERIFY_QUORUM providers, its header
+   * hashing to it, an account proof verified against its stateRoot. Rejects with a ServiceError
+   * (502 UNVERIFIABLE) listing each provider's cause when no provider yields a verifiable answer.
+   */
+  getVerifiedBalance(address: string, at: Head, requestId?: string): Promise<VerifiedBalanceRead>;
   /** The last service head seen, however old (for /readyz and metrics). */
   lastHead(): { head: Head; ageMs: number } | undefined;
   ready(): boolean;
