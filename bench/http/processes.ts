@@ -1,9 +1,10 @@
 /** The processes the HTTP harness measures: service instances, the uWS ceiling and the Python peer. */
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { startServer, stopChild } from '../../src/testing/processes.js';
 import type { ServiceReport } from './service-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -20,16 +21,6 @@ export interface ServiceInstance extends Running {
   report(): Promise<ServiceReport>;
 }
 
-function stopper(child: ChildProcess, gracefully?: () => void): () => Promise<void> {
-  return () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      if (gracefully === undefined) child.kill('SIGTERM');
-      else gracefully();
-      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-    });
-}
 
 /** Starts src/app.ts in a child (see service-process.ts) with the given environment. */
 export function startService(name: string, env: Record<string, string>, execArgv: readonly string[] = []): Promise<ServiceInstance> {
@@ -49,39 +40,27 @@ export function startService(name: string, env: Record<string, string>, execArgv
           child.once('message', (m: { report: ServiceReport }) => res(m.report));
           child.send('report');
         });
-      resolve({ name, port: message.report.port, child, report, stop: stopper(child, () => child.send('stop')) });
+      const stop = () =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null || child.signalCode !== null) return done();
+          child.once('exit', () => done());
+          stopChild(child, 5000, () => child.send('stop'));
+        });
+      resolve({ name, port: message.report.port, child, report, stop });
     });
   });
 }
 
-/** Starts a command that prints "listening <port>" (ceiling) or is polled until it answers (peer). */
-function startListening(name: string, command: string, args: string[], env: Record<string, string>, cwd?: string): Promise<Running> {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`${name} did not start: ${out.slice(-400)}`)), 30_000);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(error);
-    };
-    child.once('error', fail);
-    child.once('exit', (code) => fail(new Error(`${name} exited with ${code}: ${out.slice(-400)}`)));
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening (\d+)|Uvicorn running on http:\/\/[\d.]+:(\d+)/.exec(out);
-      if (match === null) return;
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      child.stdout.removeAllListeners('data');
-      child.stderr.removeAllListeners('data');
-      child.stdout.resume();
-      child.stderr.resume();
-      resolve({ name, port: Number(match[1] ?? match[2]), child, stop: stopper(child) });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+/** Starts a command that prints "listening <port>" (ceiling) or Uvicorn's banner (peer). */
+async function startListening(name: string, command: string, args: string[], env: Record<string, string>, cwd?: string): Promise<Running> {
+  const { server, match } = await startServer(command, args, /listening (\d+)|Uvicorn running on http:\/\/[\d.]+:(\d+)/, {
+    env: { ...process.env, ...env },
+    cwd,
+    quietAfterReady: true,
+  }).catch((error: Error) => {
+    throw new Error(`${name} did not start: ${error.message.slice(-400)}`);
   });
+  return { name, port: Number(match[1] ?? match[2]), child: server.child, stop: () => server.stop().then(() => undefined) };
 }
 
 /** The bare uWS ceiling; `withHeaders`: plus the headers and checks every answer needs (ceiling.ts). */

@@ -130,10 +130,4 @@ export class BalanceCache {
     this.inflight.set(flightKey, promise);
     return promise;
   }
-
-  clear(): void {
-    this.entries.clear();
-    this.newest = undefined;
-    this.oldest = undefined;
-  }
 }

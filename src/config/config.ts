@@ -101,6 +101,22 @@ export const DEFAULTS = {
   INFURA_NETWORK: 'mainnet',
 } as const;
 
+/** A token-bucket limit: `rps` refill, `burst` bucket size. */
+export interface RateLimit {
+  readonly rps: number;
+  readonly burst: number;
+}
+
+/** The burst when none is given (RATE_LIMIT_BURST, an API key's own): the rate, rounded up. */
+export function defaultBurst(rps: number): number {
+  return Math.max(1, Math.ceil(rps));
+}
+
+/** The limit a rate and an optional burst make; undefined without a rate. */
+export function rateLimit(rps: number | undefined, burst: number | undefined): RateLimit | undefined {
+  return rps === undefined ? undefined : { rps, burst: burst ?? defaultBurst(rps) };
+}
+
 /** Shared validation rules; each names what the variable must be in its error. */
 const POSITIVE_INT = { integer: true, min: 1, what: 'a positive integer' };
 const POSITIVE_MS = { integer: true, min: 1, what: 'a positive integer (milliseconds)' };
@@ -260,7 +276,7 @@ function apiKeysFrom(env: Env, secrets: string[]): ApiKeyConfig[] {
     secrets.push(key);
     const scoped = { [`${where} rps`]: parts[2], [`${where} burst`]: parts[3] };
     const rps = number(scoped, `${where} rps`, undefined, { min: 0.001, what: 'a positive number' });
-    const burst = number(scoped, `${where} burst`, rps === undefined ? undefined : Math.max(1, Math.ceil(rps)), POSITIVE_INT);
+    const burst = number(scoped, `${where} burst`, rps === undefined ? undefined : defaultBurst(rps), POSITIVE_INT);
     return Object.freeze({ name, key, rps, burst });
   });
 }
@@ -323,7 +339,7 @@ export function loadConfig(env: Env): Config {
     shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULTS.SHUTDOWN_TIMEOUT_MS, NON_NEGATIVE_MS)!,
     adminPort: number(env, 'ADMIN_PORT', undefined, { integer: true, min: 0, max: 65535, what: 'a port number (0-65535)' }),
     rateLimitRps,
-    rateLimitBurst: number(env, 'RATE_LIMIT_BURST', rateLimitRps === undefined ? undefined : Math.max(1, Math.ceil(rateLimitRps)), POSITIVE_INT),
+    rateLimitBurst: number(env, 'RATE_LIMIT_BURST', rateLimitRps === undefined ? undefined : defaultBurst(rateLimitRps), POSITIVE_INT),
     trustedProxyHops: number(env, 'TRUSTED_PROXY_HOPS', DEFAULTS.TRUSTED_PROXY_HOPS, {
       integer: true,
       min: 0,

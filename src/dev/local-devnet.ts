@@ -2,10 +2,11 @@
  * A local anvil node (from npm: @foundry-rs/anvil) for `npm start` without providers and for tests.
  * Development only: outside the production build (src/tsconfig.build.json excludes src/dev).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { startServer } from '../testing/processes.js';
 
 export interface AnvilNode {
   readonly url: string;
@@ -35,36 +36,13 @@ export function anvilBinary(): string {
 export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilNode> {
   const args = ['--port', '0', '--host', '127.0.0.1', ...(options.args ?? [])];
   if (options.chainId !== undefined) args.push('--chain-id', String(options.chainId));
-  const child = spawn(anvilBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`anvil did not start: ${out.slice(-500)}`)), 15_000);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(error);
-    };
-    child.once('error', fail);
-    child.once('exit', (code) => fail(new Error(`anvil exited with ${code}: ${out.slice(-500)}`)));
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /Listening on [\d.]+:(\d+)/.exec(out);
-      if (match !== null) {
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        child.removeAllListeners('error');
-        child.stdout.removeAllListeners('data');
-        child.stdout.resume();
-        resolve(Number(match[1]));
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  // Reaped with its owner; quiet once listening (it logs every call it answers).
+  const { server, match } = await startServer(anvilBinary(), args, /Listening on [\d.]+:(\d+)/, {
+    startTimeoutMs: 15_000,
+    reap: true,
+    quietAfterReady: true,
   });
-  // A node must not outlive its owner: however the owner exits (process.exit, a crash, a test
-  // runner tearing down), take the node along.
-  const reap = () => child.kill('SIGKILL');
-  process.once('exit', reap);
-  child.once('exit', () => process.removeListener('exit', reap));
+  const port = Number(match[1]);
   const url = `http://127.0.0.1:${port}`;
   let id = 0;
   const rpc = async <T>(method: string, params: unknown[] = []): Promise<T> => {
@@ -77,14 +55,8 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilNode>
     if (reply.error !== undefined) throw new Error(`${method}: ${reply.error.message}`);
     return reply.result as T;
   };
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
-    });
-  return { url, port, process: child, rpc, stop };
+  const stop = () => server.stop(2000).then(() => undefined);
+  return { url, port, process: server.child, rpc, stop };
 }
 
 /** The seed example's address and balance, served by `npm start` on a fresh clone. */

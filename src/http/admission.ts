@@ -4,7 +4,7 @@
  * not configured costs nothing: the server holds `undefined` instead of an AccessControl.
  */
 import type { HttpRequest, HttpResponse } from './uws.js';
-import type { Config } from '../config/config.js';
+import { rateLimit, type Config } from '../config/config.js';
 import type { ErrorCode } from '../errors.js';
 import type { HttpRecorder } from '../observability/metrics.js';
 import { ApiKeys } from './api-keys.js';
@@ -71,8 +71,7 @@ export class AccessControl {
     config: Config,
     private readonly recorder: HttpRecorder,
   ) {
-    const fallback =
-      config.rateLimitRps === undefined ? undefined : { rps: config.rateLimitRps, burst: config.rateLimitBurst ?? Math.max(1, Math.ceil(config.rateLimitRps)) };
+    const fallback = rateLimit(config.rateLimitRps, config.rateLimitBurst);
     this.keys = config.apiKeys.length === 0 ? undefined : new ApiKeys(config.apiKeys, fallback);
     // With API keys the limit is per key; without, per client.
     this.clients =

@@ -3,7 +3,7 @@
  * keys are compared by their SHA-256 digest, so a lookup's timing says nothing about a real key.
  */
 import { createHash } from 'node:crypto';
-import type { ApiKeyConfig } from '../config/config.js';
+import { rateLimit, type ApiKeyConfig, type RateLimit } from '../config/config.js';
 import type { Bucket } from './rate-limit.js';
 
 export interface ApiKey {
@@ -22,9 +22,9 @@ export class ApiKeys {
   private readonly byDigest = new Map<string, ApiKey>();
 
   /** `fallback`: the limit for keys without their own (RATE_LIMIT_RPS / RATE_LIMIT_BURST). */
-  constructor(keys: readonly ApiKeyConfig[], fallback: { rps: number; burst: number } | undefined) {
+  constructor(keys: readonly ApiKeyConfig[], fallback: RateLimit | undefined) {
     for (const k of keys) {
-      const limit = k.rps !== undefined ? { rps: k.rps, burst: k.burst ?? Math.max(1, Math.ceil(k.rps)) } : fallback;
+      const limit = rateLimit(k.rps, k.burst) ?? fallback;
       this.byDigest.set(digest(k.key), {
         name: k.name,
         limit: limit === undefined ? undefined : { ...limit, bucket: { tokens: limit.burst, at: Number.NEGATIVE_INFINITY } },

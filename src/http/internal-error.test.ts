@@ -17,7 +17,7 @@ import { SEED_ADDRESS, seedDevnet, startAnvil, type AnvilNode } from '../dev/loc
 import { Metrics } from '../observability/metrics.js';
 import { NO_TRACING } from '../observability/tracing.js';
 import { ProviderRouter } from '../router/provider-router.js';
-import { freshAddress } from '../testing/router-fixture.js';
+import { randomAddress } from '../testing/router-fixture.js';
 import { createServer, type RunningServer } from './server.js';
 
 const BUG = 'injected: cannot read properties of undefined';
@@ -67,7 +67,7 @@ describe('a programming error on the read path', () => {
     armed = true;
     // More than the breaker's 3 consecutive failures, each a cache miss that reaches the provider.
     for (let i = 0; i < 5; i++) {
-      const path = `/address/balance/${freshAddress()}`;
+      const path = `/address/balance/${randomAddress()}`;
       const res = await fetch(base + path);
       assert.equal(res.status, 500);
       assert.equal(res.headers.get('content-type'), 'application/problem+json');

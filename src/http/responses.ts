@@ -1,6 +1,6 @@
 /** Writing responses on uWS: status lines, JSON and problem+json bodies, common headers. */
 import type { HttpResponse } from './uws.js';
-import { problemDetails, problemOf, ServiceError, type ErrorCode } from '../errors.js';
+import { problemDetails, problemOf, type ErrorCode } from '../errors.js';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: '200 OK',
@@ -112,8 +112,4 @@ export function writeProblemDetails(res: HttpResponse, code: ErrorCode, detail: 
 /** Both header lists (allocates only when both have entries). */
 export function withHeaders(a: ExtraHeaders, b: ExtraHeaders): ExtraHeaders {
   return a.length === 0 ? b : b.length === 0 ? a : [...a, ...b];
-}
-
-export function problem(code: ConstructorParameters<typeof ServiceError>[0], detail: string, extra?: Record<string, unknown>): ServiceError {
-  return new ServiceError(code, detail, extra === undefined ? undefined : { extra });
 }

@@ -12,7 +12,7 @@ import { ServiceError } from '../errors.js';
 import { startCluster, WATCHED, type AnvilCluster } from '../testing/anvil-cluster.js';
 import { startFaultProxy, type FaultProxy } from '../testing/fault-proxy.js';
 import { ProviderRouter } from './provider-router.js';
-import { eventually, FAKE_KEY, FAKE_TOKEN, freshAddress } from '../testing/router-fixture.js';
+import { eventually, FAKE_KEY, FAKE_TOKEN, randomAddress } from '../testing/router-fixture.js';
 import type { CallOutcome } from './upstream.js';
 
 let cluster: AnvilCluster;
@@ -65,7 +65,7 @@ const proxyOf = (name: string) => proxies[NAMES.indexOf(name)]!;
 
 async function warm(reads: number): Promise<Head> {
   const head = await router.head();
-  for (let i = 0; i < reads; i++) await router.getBalance(freshAddress(), head);
+  for (let i = 0; i < reads; i++) await router.getBalance(randomAddress(), head);
   return head;
 }
 
@@ -81,11 +81,11 @@ describe('ProviderRouter', () => {
 
   it('hedges to the next provider when the primary is slower than its p95, and reports the loser as a hedge', async () => {
     const head = await warm(30);
-    const primary = (await router.getBalance(freshAddress(), head)).provider;
+    const primary = (await router.getBalance(randomAddress(), head)).provider;
     proxyOf(primary).set({ fault: { kind: 'delay', ms: 1500 }, methods: ['eth_getBalance'] });
     calls.length = 0;
     const started = performance.now();
-    const read = await router.getBalance(freshAddress(), head);
+    const read = await router.getBalance(randomAddress(), head);
     const elapsed = performance.now() - started;
     assert.notEqual(read.provider, primary);
     assert.ok(elapsed < 1000, `answered after ${elapsed.toFixed(0)} ms`);
@@ -122,7 +122,7 @@ describe('ProviderRouter', () => {
       assert.equal(router.snapshot()[2]!.chainId, 999);
       proxies[2]!.reset();
       const head = await router.head();
-      for (let i = 0; i < 30; i++) await router.getBalance(freshAddress(), head);
+      for (let i = 0; i < 30; i++) await router.getBalance(randomAddress(), head);
       assert.equal(proxies[2]!.calls.get('eth_getBalance') ?? 0, 0);
     } finally {
       await cluster.synced[2]!.rpc('anvil_setChainId', [31337]);
@@ -141,7 +141,7 @@ describe('ProviderRouter', () => {
     let causes = '';
     // Three failed reads in a row open every circuit, which is logged.
     for (let i = 0; i < 3; i++) {
-      await router.getBalance(freshAddress(), head ?? { number: 1n, hash: `0x${'00'.repeat(32)}`, numberHex: '0x1' }).catch((error: ServiceError) => {
+      await router.getBalance(randomAddress(), head ?? { number: 1n, hash: `0x${'00'.repeat(32)}`, numberHex: '0x1' }).catch((error: ServiceError) => {
         causes ||= JSON.stringify(error.extra);
       });
     }

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Fault } from '../testing/fault-proxy.js';
-import { drive, eventually, FAKE_KEY, FAKE_TOKEN, freshAddress, percentile, startRouterFixture, type RouterFixture } from '../testing/router-fixture.js';
+import { drive, eventually, FAKE_KEY, FAKE_TOKEN, randomAddress, startRouterFixture, type RouterFixture } from '../testing/router-fixture.js';
+import { percentile } from '../testing/stats.js';
 import type { ProviderSnapshot } from './upstream.js';
 
 let fx: RouterFixture;
@@ -22,7 +23,7 @@ beforeEach(async () => {
   // Every synced provider usable again before the next fault (a breaker may still be cooling down).
   // Probes ride on head polls, which only happen while requests flow: keep a trickle going.
   const ok = await eventually(async () => {
-    await fx.app.get(`/address/balance/${freshAddress()}`);
+    await fx.app.get(`/address/balance/${randomAddress()}`);
     return (await fx.providers()).filter((p) => p.state === 'healthy').length === 3;
   }, 30_000, 200);
   assert.ok(ok, `providers did not recover: ${JSON.stringify(await fx.providers())}`);
@@ -157,7 +158,7 @@ describe('provider router in the app', () => {
     for (const name of ['a', 'b', 'c']) fx.proxies[name]!.set({ kind: 'status', status: 503 });
     fx.proxies.lag!.set({ kind: 'hang' });
     // Never asked before, so no cached answer can stand in.
-    const address = freshAddress();
+    const address = randomAddress();
     const started = performance.now();
     const res = await fx.app.get(`/address/balance/${address}`);
     const elapsed = performance.now() - started;

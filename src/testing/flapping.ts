@@ -1,9 +1,10 @@
 /**
  * One provider flapping through every fault while clients keep asking: the scenario behind the
- * flapping test and the README's Resilience numbers (src/testing/resilience-run.ts).
+ * flapping test and the README's Resilience numbers (bench/resilience-run.ts).
  */
 import type { Fault, FaultRule } from './fault-proxy.js';
-import { drive, percentile, sleep, type LoadResult, type RouterFixture } from './router-fixture.js';
+import { drive, sleep, type LoadResult, type RouterFixture } from './router-fixture.js';
+import { percentile } from './stats.js';
 
 /** Each fault is followed by a healthy spell, so the provider keeps failing and recovering. */
 export const FLAP_FAULTS: readonly { readonly name: string; readonly rule: FaultRule | Fault }[] = [

@@ -88,7 +88,8 @@ export interface LoadResult {
   readonly durationMs: number;
 }
 
-export function freshAddress(): string {
+/** A random EIP-55 address: a balance no test has set (a cache miss that reaches a provider). */
+export function randomAddress(): string {
   return getAddress(`0x${randomBytes(20).toString('hex')}`);
 }
 
@@ -106,7 +107,7 @@ export async function drive(app: TestApp, cluster: AnvilCluster, options: LoadOp
     while (issued < options.requests) {
       const i = issued++;
       options.onProgress?.(i);
-      const address = Math.random() < missShare ? freshAddress() : WATCHED[i % WATCHED.length]!;
+      const address = Math.random() < missShare ? randomAddress() : WATCHED[i % WATCHED.length]!;
       const t0 = performance.now();
       const res = await pool.request({ path: `/address/balance/${address}`, method: 'GET' });
       const text = await res.body.text();
@@ -134,13 +135,6 @@ export async function drive(app: TestApp, cluster: AnvilCluster, options: LoadOp
     await pool.close();
   }
   return { latenciesMs, statuses, problems, wrong, durationMs: performance.now() - started };
-}
-
-/** Nearest-rank percentile. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -3,14 +3,14 @@
  * baseline in the same run, on real anvil nodes behind fault proxies and the real app in-process.
  * Prints a Markdown table for the README's Resilience section.
  *
- *   node --import tsx src/testing/resilience-run.ts [--duration-ms 25000] [--concurrency 32]
+ *   npm run bench:resilience -- [--duration-ms 25000] [--concurrency 32]
  *
  * Load generator, app, proxies and five anvil nodes share the machine, so absolute numbers include
  * their contention; the ratio to the baseline is the comparable figure.
  */
 import { parseArgs } from 'node:util';
-import { runFlapping, type FlapReport } from './flapping.js';
-import { startRouterFixture } from './router-fixture.js';
+import { runFlapping, type FlapReport } from '../src/testing/flapping.js';
+import { startRouterFixture } from '../src/testing/router-fixture.js';
 
 const { values } = parseArgs({
   options: {
