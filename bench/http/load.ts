@@ -182,12 +182,11 @@ export async function probeLatency(targets: readonly ProbeTarget[], samples: num
       for (let t = 0; t < targets.length; t++) {
         const r = targets[t]!.request(i);
         const started = performance.now();
-        const res = await pools[t]!.request({
-          method: r.method,
-          path: r.path,
-          body: r.body,
-          headers: r.body === undefined ? {} : { 'content-type': 'application/json' },
-        });
+        const res = await pools[t]!.request(
+          r.body === undefined
+            ? { method: r.method, path: r.path, headers: {} }
+            : { method: r.method, path: r.path, body: r.body, headers: { 'content-type': 'application/json' } },
+        );
         const text = await res.body.text();
         const elapsed = performance.now() - started;
         if (i < warmup) continue;

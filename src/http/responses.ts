@@ -93,12 +93,12 @@ export function writeProblem(
 }
 
 export interface ProblemOptions {
-  readonly instance?: string;
-  readonly extra?: Readonly<Record<string, unknown>>;
-  readonly headers?: ExtraHeaders;
-  readonly close?: boolean;
+  readonly instance?: string | undefined;
+  readonly extra?: Readonly<Record<string, unknown>> | undefined;
+  readonly headers?: ExtraHeaders | undefined;
+  readonly close?: boolean | undefined;
   /** A HEAD request: status and headers only. */
-  readonly omitBody?: boolean;
+  readonly omitBody?: boolean | undefined;
 }
 
 /** A problem+json answer from a code and detail, without an Error object; returns the status. */
