@@ -5,7 +5,7 @@ import { consensusHead, lagOf, type HeadView } from './head-consensus.js';
 
 const head = (n: number, tag = 'a'): Head => ({ number: BigInt(n), hash: `0x${tag.repeat(64)}`.slice(0, 66), numberHex: `0x${n.toString(16)}` });
 const view = (n: number | undefined, options: { tag?: string; seenAt?: number; eligible?: boolean } = {}): HeadView => ({
-  head: n === undefined ? undefined : head(n, options.tag),
+  latest: n === undefined ? undefined : head(n, options.tag),
   seenAt: options.seenAt ?? 1000,
   eligible: options.eligible ?? true,
 });

@@ -15,7 +15,7 @@ import type { UpstreamError } from '../chain/upstream-error.js';
 import type { ProviderConfig } from '../config/config.js';
 import { redactUrl } from '../observability/redact.js';
 import { CircuitBreaker, rateLimitCooldownMs } from './breaker.js';
-import { lagOf } from './head-consensus.js';
+import { lagOf, type HeadView } from './head-consensus.js';
 import { ProviderLatency } from './latency.js';
 import { errorRate, RollingWindow, score, type WindowCounts } from './scoring.js';
 import type { ProviderState } from './upstream.js';
@@ -197,8 +197,8 @@ export class ProviderHandle {
   }
 
   /** What the consensus needs of it (router/head-consensus.ts). */
-  headView(now: number): { head: Head | undefined; seenAt: number; eligible: boolean } {
-    return { head: this.latestBlock, seenAt: this.latestSeenAt, eligible: this.servesReads(now) };
+  headView(now: number): HeadView {
+    return { latest: this.latestBlock, seenAt: this.latestSeenAt, eligible: this.servesReads(now) };
   }
 
   recent(now: number): WindowCounts {
