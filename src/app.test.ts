@@ -180,8 +180,9 @@ describe('GET /address/balance/:address', () => {
       });
     });
 
-    it('a 5 KB path gets 414, not a 5xx', async () => {
-      const res = await app.get(`/address/balance/0x${'a'.repeat(5000)}`);
+    // Over 2 KB and under uWS's 4 KiB request-head bound (beyond it uWS 20.57 answers 431 itself).
+    it('a 3 KB path gets 414, not a 5xx', async () => {
+      const res = await app.get(`/address/balance/0x${'a'.repeat(3000)}`);
       assert.equal(res.status, 414);
       assert.equal(res.headers.get('content-type'), PROBLEM);
       assert.equal(res.body.code, 'URI_TOO_LONG');

@@ -277,17 +277,20 @@ describe(`hostile input (seed ${SEED})`, () => {
         if (connection === undefined) return;
         connection.write(bytes);
         const res = await connection.response(300);
-        if (typeof res !== 'string') assert.ok(res.status < 500, `status ${res.status}`);
+        // 505 is uWS 20.57's own answer to an HTTP version it does not speak (HTTP/2 preface, 9.9).
+        if (typeof res !== 'string') assert.ok(res.status < 500 || res.status === 505, `status ${res.status}`);
         connection.close();
       }),
     );
-    // uWS's own limit: a request head arriving in pieces may not pass 4 KiB; the connection is dropped.
+    // uWS's own limit: a request head may not pass 4 KiB (20.30: when it arrives in pieces; 20.57:
+    // at all). 20.30 drops the connection; 20.57 answers 431 and closes it.
     const split = await RawConnection.open(app.port);
     const big = `GET /healthz HTTP/1.1\r\nHost: x\r\nx-big: ${'a'.repeat(8000)}\r\n\r\n`;
     split.write(big.slice(0, 3000));
     await new Promise((r) => setTimeout(r, 50));
     split.write(big.slice(3000));
-    assert.equal(await split.response(2000), 'closed');
+    const outcome = await split.response(2000);
+    assert.ok(outcome === 'closed' || (typeof outcome !== 'string' && outcome.status === 431), JSON.stringify(outcome));
     const connection = await RawConnection.open(app.port);
     const health = (await connection.request('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n')) as RawResponse;
     connection.close();

@@ -90,7 +90,7 @@ describe('request ids', () => {
     const app = await start();
     assert.equal((await get(app.port, BALANCE, { headers: { 'x-request-id': 'caller-7f3a' } })).headers['x-request-id'], 'caller-7f3a');
     assert.equal((await get(app.port, '/nope', { headers: { 'x-request-id': 'a b<script>"c' } })).headers['x-request-id'], 'abscriptc');
-    const long = await get(app.port, BALANCE, { headers: { 'x-request-id': 'x'.repeat(5000) } });
+    const long = await get(app.port, BALANCE, { headers: { 'x-request-id': 'x'.repeat(3000) } });
     assert.equal(long.headers['x-request-id'], 'x'.repeat(128));
     const generated = await Promise.all([get(app.port, BALANCE), get(app.port, '/healthz'), get(app.port, '/address/balance/0x12')]);
     const ids = generated.map((r) => r.headers['x-request-id'] as string);

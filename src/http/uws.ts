@@ -78,11 +78,30 @@ function load(): { uws: UwsModule; build: UwsBuild } {
   }
 }
 
-const loaded = load();
-// Before any App exists: without it every response carries `uWebSockets: 20`.
-loaded.uws._cfg('silent');
+/**
+ * Seconds a connection may sit idle or stalled in a request head before uWS closes it. 20.30 has
+ * this fixed at 10; 20.57 defaults to 30 and takes the (undeclared) `setIdleTimeout`, so both
+ * builds keep the same slow-loris bound (checked every ~4 s, so closes come after 10-14 s).
+ */
+export const HTTP_IDLE_TIMEOUT_S = 10;
 
-export const uws: UwsModule = loaded.uws;
+type IdleTimeoutApp = Uws.TemplatedApp & { setIdleTimeout?: (seconds: number) => void };
+
+function withBuildDefaults(native: UwsModule): UwsModule {
+  // Before any App exists: without it every response carries `uWebSockets: 20`.
+  native._cfg('silent');
+  const App = ((options?: Uws.AppOptions) => {
+    // No argument rather than `undefined`: 20.57 aborts the process reading an undefined options object.
+    const app = (options === undefined ? native.App() : native.App(options)) as IdleTimeoutApp;
+    app.setIdleTimeout?.(HTTP_IDLE_TIMEOUT_S);
+    return app;
+  }) as UwsModule['App'];
+  return Object.freeze({ ...native, App });
+}
+
+const loaded = load();
+
+export const uws: UwsModule = withBuildDefaults(loaded.uws);
 export const uwsBuild: UwsBuild = Object.freeze(loaded.build);
 
 /** The start-up line: which build, which Node, why. A warning on the fallback (Node 20 is end-of-life). */
