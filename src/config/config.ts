@@ -99,6 +99,8 @@ export const DEFAULTS = {
   RATE_LIMIT_MAX_CLIENTS: 100_000,
   TRACE_SAMPLE_RATIO: 0.1,
   INFURA_NETWORK: 'mainnet',
+  VERIFY_PROOFS: 'off',
+  UNTRUSTED_COOLDOWN_SECONDS: 300,
 } as const;
 
 /** A token-bucket limit: `rps` refill, `burst` bucket size. */
@@ -311,6 +313,7 @@ export function loadConfig(env: Env): Config {
     what: 'a positive integer chain id',
   });
   const rateLimitRps = number(env, 'RATE_LIMIT_RPS', undefined, { min: 0.001, what: 'a positive number' });
+  const sharedCache = loadSharedCacheConfig(env);
   const config: Config = {
     port: number(env, 'PORT', DEFAULTS.PORT, { integer: true, min: 0, max: 65535, what: 'a port number (0-65535)' })!,
     host: raw(env, 'HOST') ?? DEFAULTS.HOST,
@@ -329,7 +332,6 @@ export function loadConfig(env: Env): Config {
     headMaxAgeMs: number(env, 'HEAD_MAX_AGE_MS', DEFAULTS.HEAD_MAX_AGE_MS, NON_NEGATIVE_MS)!,
     chainCheckIntervalMs: number(env, 'CHAIN_CHECK_INTERVAL_MS', DEFAULTS.CHAIN_CHECK_INTERVAL_MS, {
       integer: true,
-  const sharedCache = loadSharedCacheConfig(env);
       min: 100,
       what: 'an integer of at least 100 (milliseconds)',
     })!,
@@ -360,6 +362,11 @@ export function loadConfig(env: Env): Config {
       max: 1,
       what: 'a number from 0 to 1',
     })!,
+    verifyProofs: oneOf(env, 'VERIFY_PROOFS', ['off', 'on'], DEFAULTS.VERIFY_PROOFS) === 'on',
+    verifyQuorum: number(env, 'VERIFY_QUORUM', undefined, POSITIVE_INT),
+    untrustedCooldownMs:
+      number(env, 'UNTRUSTED_COOLDOWN_SECONDS', DEFAULTS.UNTRUSTED_COOLDOWN_SECONDS, { min: 0, what: 'a non-negative number (seconds)' })! * 1000,
+    sharedCache,
   };
   if (config.rateLimitBurst !== undefined && config.rateLimitRps === undefined) {
     throw new ConfigError('RATE_LIMIT_BURST needs RATE_LIMIT_RPS (the refill rate)');
@@ -378,11 +385,6 @@ function otelEndpoint(env: Env): string | undefined {
     throw new ConfigError('OTEL_EXPORTER_OTLP_ENDPOINT must be a base URL like "http://collector:4318", without credentials or query');
   }
   return value.replace(/\/+$/, '');
-    verifyProofs: oneOf(env, 'VERIFY_PROOFS', ['off', 'on'], DEFAULTS.VERIFY_PROOFS) === 'on',
-    verifyQuorum: number(env, 'VERIFY_QUORUM', undefined, POSITIVE_INT),
-    untrustedCooldownMs:
-      number(env, 'UNTRUSTED_COOLDOWN_SECONDS', DEFAULTS.UNTRUSTED_COOLDOWN_SECONDS, { min: 0, what: 'a non-negative number (seconds)' })! * 1000,
-    sharedCache,
 }
 
 /** The variables an operator must set in production when no provider is configured. */
