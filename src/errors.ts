@@ -24,6 +24,7 @@ export const ERRORS = {
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   NOT_READY: { status: 503, title: 'Service not ready' },
   UPSTREAM_UNAVAILABLE: { status: 502, title: 'Upstream providers failed' },
+  UNVERIFIABLE: { status: 502, title: 'No provider gave a verifiable answer' },
   STATE_UNAVAILABLE: { status: 502, title: 'No provider has the state of that block' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

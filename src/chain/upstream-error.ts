@@ -18,7 +18,13 @@ export type UpstreamErrorKind =
   | 'lagging'
   | 'unavailable'
   /** The caller withdrew the call (a hedge won, or the request deadline passed). */
-  | 'cancelled';
+  | 'cancelled'
+  /**
+   * The answer contradicts what it must prove (src/verify/): a header that does not hash to its
+   * hash, a proof that does not verify against the agreed state root, a balance its own proof
+   * refutes. The provider lied or is broken; another may well answer.
+   */
+  | 'unverifiable';
 
 export class UpstreamError extends Error {
   readonly kind: UpstreamErrorKind;

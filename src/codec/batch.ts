@@ -4,7 +4,7 @@
  */
 import type { ChecksumMode } from '../config/config.js';
 import { checkAddress, type AddressCheck } from './address.js';
-import { balanceBody } from './format.js';
+import { balanceBody, type VerifiedAt } from './format.js';
 
 /** Each kind of task: what it takes and what it gives back. */
 export interface CodecKinds {
@@ -19,7 +19,11 @@ export interface CodecKinds {
       /** Decimal string: bigint does not cross structured clone in every runtime we target. */
       readonly wei: string;
       readonly rpcLatencyMs: number;
-      readonly headBlockNumber: string;
+      readonly blockTag: string;
+      readonly blockNumber: string;
+      readonly blockHash: string;
+      /** Set for a verified balance: the block and state root it was proven at. */
+      readonly verified?: VerifiedAt | undefined;
     };
     /** The serialized JSON response body. */
     readonly result: string;
@@ -32,7 +36,7 @@ export type CodecResult<K extends CodecKind = CodecKind> = CodecKinds[K]['result
 
 const RUN: { readonly [K in CodecKind]: (task: CodecTask<K>) => CodecResult<K> } = {
   check: (task) => checkAddress(task.input, task.mode),
-  format: (task) => JSON.stringify(balanceBody(task.address, task.network, BigInt(task.wei), task.rpcLatencyMs, task.headBlockNumber)),
+  format: (task) => JSON.stringify(balanceBody(task.address, task.network, BigInt(task.wei), task.rpcLatencyMs, { tag: task.blockTag, number: task.blockNumber, hash: task.blockHash }, task.verified)),
 };
 
 export function runTask<K extends CodecKind>(task: CodecTask<K>): CodecResult<K> {

@@ -14,11 +14,31 @@ export function weiToEther(wei: bigint): string {
 export interface BalanceBody {
   readonly address: string;
   readonly network: string;
-  readonly blockTag: 'latest';
+  readonly blockTag: string;
   readonly balance: string;
   readonly balanceWei: string;
   readonly rpcLatencyMs: number;
+  /** The block the balance was read at (its meaning since the seed): always equal to blockNumber. */
   readonly headBlockNumber: string;
+  readonly blockNumber: string;
+  readonly blockHash: string;
+  /** true only for a balance proven against a quorum's block (src/verify/); then stateRoot says against what. */
+  readonly verified: boolean;
+  readonly stateRoot?: string;
+}
+
+/** The block a balance was read at, and the tag as the client asked for it (its echo form). */
+export interface BlockAt {
+  readonly tag: string;
+  /** Hex number. */
+  readonly number: string;
+  readonly hash: string;
+}
+
+/** The block a verified balance was proven at. */
+export interface VerifiedAt {
+  readonly blockHash: string;
+  readonly stateRoot: string;
 }
 
 export function balanceBody(
@@ -26,15 +46,20 @@ export function balanceBody(
   network: string,
   wei: bigint,
   rpcLatencyMs: number,
-  headBlockNumber: string,
+  at: BlockAt,
+  verified?: VerifiedAt,
 ): BalanceBody {
   return {
     address,
     network,
-    blockTag: 'latest',
+    blockTag: at.tag,
     balance: weiToEther(wei),
     balanceWei: wei.toString(10),
     rpcLatencyMs: Math.round(rpcLatencyMs * 100) / 100,
-    headBlockNumber,
+    headBlockNumber: at.number,
+    blockNumber: at.number,
+    blockHash: at.hash,
+    verified: verified !== undefined,
+    ...(verified === undefined ? {} : { stateRoot: verified.stateRoot }),
   };
 }

@@ -36,6 +36,10 @@ export interface Config {
   readonly expectedChainId: number | undefined;
   readonly cacheTtlSeconds: number;
   readonly cacheMaxEntries: number;
+  /** Most addresses one POST /address/balances takes. */
+  readonly batchMaxAddresses: number;
+  /** Most calls in one upstream JSON-RPC batch. */
+  readonly upstreamBatchMax: number;
   readonly upstreamTimeoutMs: number;
   readonly requestDeadlineMs: number;
   readonly maxHeadLagBlocks: number;
@@ -86,6 +90,8 @@ export const DEFAULTS = {
   HOST: '0.0.0.0',
   CACHE_TTL_SECONDS: 5,
   CACHE_MAX_ENTRIES: 100_000,
+  BATCH_MAX_ADDRESSES: 1000,
+  UPSTREAM_BATCH_MAX: 100,
   UPSTREAM_TIMEOUT_MS: 2000,
   REQUEST_DEADLINE_MS: 3000,
   MAX_HEAD_LAG_BLOCKS: 3,
@@ -326,6 +332,8 @@ export function loadConfig(env: Env): Config {
       what: 'a non-negative number',
     })!,
     cacheMaxEntries: number(env, 'CACHE_MAX_ENTRIES', DEFAULTS.CACHE_MAX_ENTRIES, POSITIVE_INT)!,
+    batchMaxAddresses: number(env, 'BATCH_MAX_ADDRESSES', DEFAULTS.BATCH_MAX_ADDRESSES, { integer: true, min: 1, max: 10_000, what: 'an integer from 1 to 10000' })!,
+    upstreamBatchMax: number(env, 'UPSTREAM_BATCH_MAX', DEFAULTS.UPSTREAM_BATCH_MAX, { integer: true, min: 1, max: 1000, what: 'an integer from 1 to 1000' })!,
     upstreamTimeoutMs: number(env, 'UPSTREAM_TIMEOUT_MS', DEFAULTS.UPSTREAM_TIMEOUT_MS, POSITIVE_MS)!,
     requestDeadlineMs: number(env, 'REQUEST_DEADLINE_MS', DEFAULTS.REQUEST_DEADLINE_MS, POSITIVE_MS)!,
     maxHeadLagBlocks: number(env, 'MAX_HEAD_LAG_BLOCKS', DEFAULTS.MAX_HEAD_LAG_BLOCKS, NON_NEGATIVE_INT)!,

@@ -4,6 +4,7 @@
  * writes inside res.cork, only if the client is still there.
  */
 import type { HttpRequest } from './uws.js';
+import { parseBlockTag } from '../chain/block-tag.js';
 import type { BalanceService } from '../balance/balance-service.js';
 import type { AddressCheck, AddressMemo, AddressRejection } from '../codec/address.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
@@ -12,6 +13,7 @@ import { ROUTE } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { RequestContext, RequestFlow, RouteHandler } from './request-flow.js';
 import { JSON_TYPE, writeBody, writeProblemDetails } from './responses.js';
+import { VERIFY_PARAM_ERROR, verifyParam } from '../verify/verify-param.js';
 
 export const BALANCE_ROUTE = '/address/balance/:address';
 
@@ -22,6 +24,8 @@ export interface BalanceRouteDeps {
   readonly inlineChecks: boolean;
   readonly checksumMode: ChecksumMode;
   readonly tracing: Tracing;
+  /** VERIFY_PROOFS=on: verified unless the request says ?verify=false. */
+  readonly verifyByDefault: boolean;
 }
 
 export function balanceHandler(flow: RequestFlow, deps: BalanceRouteDeps): RouteHandler {
@@ -76,7 +80,7 @@ export function balanceHandler(flow: RequestFlow, deps: BalanceRouteDeps): Route
   /** Answers a balance whose address check is done: from the cache at once, or after a read. */
   const answer = (ctx: RequestContext, address: string, awaited: boolean) => {
     // The handler's start time doubles as `now`, unless a pooled address check came in between.
-    const hit = service.tryHit(address, awaited ? undefined : ctx.started);
+    const hit = service.tryHit(address, awaited ? undefined : ctx.started, ctx);
     if (hit !== undefined) {
       if (ctx.trace !== undefined) ctx.trace.hit();
       ctx.done = true;
@@ -92,6 +96,24 @@ export function balanceHandler(flow: RequestFlow, deps: BalanceRouteDeps): Route
     if (tracing.enabled) {
       ctx.trace = tracing.startRequest('GET', BALANCE_ROUTE, ctx.requestId, req.getHeader('traceparent'), req.getHeader('tracestate'));
     }
+    const verify = verifyParam(req.getQuery('verify'), deps.verifyByDefault);
+    if (verify === undefined) {
+      ctx.done = true;
+      flow.finish(ctx, writeProblemDetails(ctx.res, 'BAD_REQUEST', VERIFY_PARAM_ERROR, ctx.requestId, { instance: ctx.url, headers: ctx.headers }));
+      return;
+    }
+    const tagInput = req.getQuery('blockTag');
+    if (tagInput !== undefined) {
+      const parsed = parseBlockTag(tagInput);
+      if (!parsed.ok) {
+        ctx.done = true;
+        const status = writeProblemDetails(ctx.res, 'INVALID_BLOCK_TAG', parsed.detail, ctx.requestId, { instance: ctx.url, headers: ctx.headers });
+        flow.finish(ctx, status);
+        return;
+      }
+      ctx.tag = parsed.tag;
+    }
+    ctx.verify = verify;
     // getParameter, not a slice of the URL: a sliced string costs ~300 ns more to hash in the
     // memo's Map than the native call saves.
     const check = checkInput(req.getParameter(0) ?? '');

@@ -12,7 +12,8 @@ import { errorLogFields, ServiceError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { ROUTES, type HttpRecorder } from '../observability/metrics.js';
 import type { RequestTrace } from '../observability/tracing.js';
-import { AccessControl, MAX_URL_LENGTH, screen } from './admission.js';
+import { LATEST, type BlockTag } from '../chain/block-tag.js';
+import { AccessControl, MAX_URL_LENGTH, screen, type Payer, type Rejection } from './admission.js';
 import { Cors } from './cors.js';
 import { RequestIds } from './request-id.js';
 import { NO_HEADERS, withHeaders, writeProblem, writeProblemDetails, type ExtraHeaders } from './responses.js';
@@ -33,6 +34,12 @@ export class RequestContext {
   done = false;
   /** The request's span when tracing is on and the request is sampled. */
   trace: RequestTrace | undefined = undefined;
+  /** The block to read at (?blockTag=, or a batch body's blockTag); the balance lookup takes it. */
+  tag: BlockTag = LATEST;
+  /** Who pays the rate-limit tokens of a request charged later (checks 'identify'). */
+  payer: Payer = undefined;
+  /** A verified read (VERIFY_PROOFS, or the request's ?verify=), set by the balance routes. */
+  verify = false;
 
   constructor(
     readonly res: HttpResponse,
@@ -51,12 +58,15 @@ export class RequestContext {
 
 export interface RouteOptions {
   /** 'any': the method as sent (405 and 404 handlers); else the one the route is registered for. */
-  readonly method: 'get' | 'options' | 'any';
+  readonly method: 'get' | 'post' | 'options' | 'any';
   /**
    * 'none': no checks; 'shape': URL and body checks; 'admit': those plus API key and rate limit
-   * when configured.
+   * when configured; 'identify': shape checks and the API key, the tokens taken later by `charge`
+   * (a batch counts its addresses).
    */
-  readonly checks: 'none' | 'shape' | 'admit';
+  readonly checks: 'none' | 'shape' | 'admit' | 'identify';
+  /** Largest request body the route reads (default: admission's MAX_BODY_BYTES). */
+  readonly maxBody?: number;
   /** CORS response headers on every answer (the balance route and its 405). */
   readonly cors?: boolean;
 }
@@ -117,8 +127,21 @@ export class RequestFlow {
     const method = options.method === 'any' ? req.getCaseSensitiveMethod().toLowerCase() : options.method;
     const headers = options.cors === true && this.cors !== undefined ? this.cors.headers(req.getHeader('origin')) : NO_HEADERS;
     const ctx = new RequestContext(res, route, id, req.getUrl(), method, started, headers);
-    if (options.checks !== 'none' && this.refused(ctx, req, options.checks === 'admit')) return undefined;
+    if (options.checks !== 'none' && this.refused(ctx, req, options.checks === 'admit', options.maxBody)) return undefined;
+    if (options.checks === 'identify' && this.access !== undefined) {
+      const who = this.access.identify(res, req);
+      if ('refusal' in who) {
+        this.answerRefusal(ctx, who.refusal);
+        return undefined;
+      }
+      ctx.payer = who.payer;
+    }
     return ctx;
+  }
+
+  /** Takes `n` rate-limit tokens from the request's payer (checks 'identify'); undefined: go ahead. */
+  charge(ctx: RequestContext, n: number): Rejection | undefined {
+    return this.access === undefined ? undefined : this.access.charge(ctx.payer, n, performance.now());
   }
 
   /**
@@ -163,16 +186,22 @@ export class RequestFlow {
   }
 
   /** Shape checks and, when `admit`, API key and rate limit; answers and returns true when refused. */
-  private refused(ctx: RequestContext, req: HttpRequest, admit: boolean): boolean {
+  private refused(ctx: RequestContext, req: HttpRequest, admit: boolean, maxBody?: number): boolean {
     const { res, url, method } = ctx;
     const contentLength = req.getHeader('content-length');
     const transferEncoding = req.getHeader('transfer-encoding');
     let refusal =
       url.length > MAX_URL_LENGTH || contentLength !== '' || transferEncoding !== ''
-        ? screen(url, method, contentLength, transferEncoding)
+        ? screen(url, method, contentLength, transferEncoding, maxBody)
         : undefined;
     if (refusal === undefined && admit && this.access !== undefined) refusal = this.access.admit(res, req, ctx.started);
     if (refusal === undefined) return false;
+    this.answerRefusal(ctx, refusal);
+    return true;
+  }
+
+  private answerRefusal(ctx: RequestContext, refusal: Rejection): void {
+    const { res, method } = ctx;
     const status = writeProblemDetails(res, refusal.code, refusal.detail, ctx.requestId, {
       extra: refusal.extra,
       headers: withHeaders(refusal.headers, ctx.headers),
@@ -180,7 +209,6 @@ export class RequestFlow {
       omitBody: method === 'head',
     });
     this.finish(ctx, status);
-    return true;
   }
 
   /** A handler threw: our bug. Logged with its stack; a 500 if the response is still open. */

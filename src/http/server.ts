@@ -20,12 +20,16 @@ import { ROUTE, type Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { Upstream } from '../router/upstream.js';
 import { BALANCE_ROUTE, balanceHandler } from './balance-route.js';
+import { BATCH_ROUTE, batchHandler, type BalancesReader } from './batch-route.js';
+import { openApiBody } from './openapi.js';
 import { RequestFlow, type RouteOptions } from './request-flow.js';
 import { JSON_TYPE, writeBody, writeEmpty, writeJson, writeProblemDetails, withHeaders, type ExtraHeaders } from './responses.js';
 
 export interface ServerDeps {
   readonly config: Config;
   readonly service: BalanceService;
+  /** POST /address/balances. */
+  readonly balances: BalancesReader;
   readonly upstream: Upstream;
   readonly memo: AddressMemo;
   readonly codec: CodecRunner;
@@ -51,7 +55,7 @@ export interface RunningServer {
 }
 
 const HEALTHY = Buffer.from(JSON.stringify({ status: 'ok' }));
-const ALLOW_GET: ExtraHeaders = Object.freeze([Object.freeze(['allow', 'GET'] as const)]);
+const allow = (methods: string): ExtraHeaders => Object.freeze([Object.freeze(['allow', methods] as const)]);
 
 export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () => Promise<RunningServer> } {
   const { config, upstream, log, metrics } = deps;
@@ -69,6 +73,18 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
       inlineChecks: deps.inlineChecks,
       checksumMode: config.addressChecksum,
       tracing: deps.tracing,
+      verifyByDefault: config.verifyProofs,
+    }),
+  );
+
+  app.post(BATCH_ROUTE, batchHandler(flow, { reader: deps.balances, memo: deps.memo, maxAddresses: config.batchMaxAddresses }));
+
+  const openapi = openApiBody({ batchMaxAddresses: config.batchMaxAddresses, upstreamBatchMax: config.upstreamBatchMax });
+  app.get(
+    '/openapi.json',
+    flow.handler(ROUTE.openapi, { method: 'get', checks: 'shape' }, (ctx) => {
+      writeBody(ctx.res, 200, JSON_TYPE, openapi, ctx.requestId);
+      flow.finish(ctx, 200);
     }),
   );
 
@@ -152,21 +168,24 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
     );
   }
 
-  const known: [string, number, RouteOptions][] = [
-    [BALANCE_ROUTE, ROUTE.balance, { method: 'any', checks: 'admit', cors: true }],
-    ['/healthz', ROUTE.healthz, { method: 'any', checks: 'shape' }],
-    ['/readyz', ROUTE.readyz, { method: 'any', checks: 'shape' }],
-    ['/providers', ROUTE.providers, { method: 'any', checks: 'admit' }],
+  const known: [string, number, RouteOptions, string][] = [
+    [BALANCE_ROUTE, ROUTE.balance, { method: 'any', checks: 'admit', cors: true }, 'GET'],
+    [BATCH_ROUTE, ROUTE.balances, { method: 'any', checks: 'admit', cors: true }, 'POST'],
+    ['/openapi.json', ROUTE.openapi, { method: 'any', checks: 'shape' }, 'GET'],
+    ['/healthz', ROUTE.healthz, { method: 'any', checks: 'shape' }, 'GET'],
+    ['/readyz', ROUTE.readyz, { method: 'any', checks: 'shape' }, 'GET'],
+    ['/providers', ROUTE.providers, { method: 'any', checks: 'admit' }, 'GET'],
   ];
-  if (admin === undefined) known.push(['/metrics', ROUTE.metrics, { method: 'any', checks: 'shape' }]);
-  for (const [path, route, options] of known) {
+  if (admin === undefined) known.push(['/metrics', ROUTE.metrics, { method: 'any', checks: 'shape' }, 'GET']);
+  for (const [path, route, options, methods] of known) {
+    const allowed = allow(methods);
     app.any(
       path,
       flow.handler(route, options, (ctx, req) => {
         // The method as sent (open() read it before anything could lowercase it in place).
         const upper = req.getCaseSensitiveMethod().slice(0, 16).replace(/[^A-Za-z-]/g, '');
-        const status = writeProblemDetails(ctx.res, 'METHOD_NOT_ALLOWED', `${upper} is not allowed here; use GET`, ctx.requestId, {
-          headers: withHeaders(ALLOW_GET, ctx.headers),
+        const status = writeProblemDetails(ctx.res, 'METHOD_NOT_ALLOWED', `${upper} is not allowed here; use ${methods}`, ctx.requestId, {
+          headers: withHeaders(allowed, ctx.headers),
           omitBody: ctx.method === 'head',
         });
         flow.finish(ctx, status);

@@ -13,12 +13,12 @@ import type { CacheStats } from '../cache/balance-cache.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
 import type { CallOutcome, ProviderState, Upstream } from '../router/upstream.js';
 
-export const ROUTES = ['balance', 'healthz', 'readyz', 'providers', 'metrics', 'preflight', 'unmatched'] as const;
+export const ROUTES = ['balance', 'healthz', 'readyz', 'providers', 'metrics', 'preflight', 'unmatched', 'balances', 'openapi'] as const;
 export type RouteName = (typeof ROUTES)[number];
 /** Route label -> index into the recorder's arrays. */
 export const ROUTE = Object.freeze(Object.fromEntries(ROUTES.map((name, i) => [name, i])) as Record<RouteName, number>);
 
-const STATUSES = [200, 204, 400, 401, 404, 405, 413, 414, 429, 431, 499, 500, 502, 503] as const;
+const STATUSES = [200, 204, 400, 401, 404, 405, 413, 414, 415, 429, 431, 499, 500, 502, 503] as const;
 const STATUS_SLOTS = STATUSES.length + 1;
 const OTHER_STATUS = STATUSES.length;
 const STATUS_SLOT = new Uint8Array(600).fill(OTHER_STATUS);
@@ -32,7 +32,7 @@ const BUCKET_SLOTS = LATENCY_BUCKETS.length + 1;
 
 const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-const PROVIDER_STATES: readonly ProviderState[] = ['healthy', 'cooling', 'open', 'wrong-chain', 'lagging', 'unknown'];
+const PROVIDER_STATES: readonly ProviderState[] = ['healthy', 'cooling', 'open', 'wrong-chain', 'lagging', 'untrusted', 'unknown'];
 
 export type LimitScope = 'client' | 'key';
 
@@ -177,7 +177,7 @@ export class Metrics {
     perProvider('balance_api_provider_latency_seconds', 'Smoothed latency of answered provider calls', (p) =>
       p.latencyMs === undefined ? undefined : p.latencyMs / 1000,
     );
-    this.add('balance_api_provider_state', 'Provider state: 1 for the current one (healthy, cooling, open, wrong-chain, lagging, unknown)', 'gauge', () =>
+    this.add('balance_api_provider_state', 'Provider state: 1 for the current one (healthy, cooling, open, wrong-chain, lagging, untrusted, unknown)', 'gauge', () =>
       upstream.snapshot().flatMap((p) => PROVIDER_STATES.map((state) => ({ value: p.state === state ? 1 : 0, labels: { provider: p.name, state } }))),
     );
 

@@ -9,8 +9,12 @@
  * - Probes: a provider whose circuit is half-open is probed by its head poll. When no right-chain
  *   provider has a closed circuit, all of them are polled (last resort): waiting out cooldowns would
  *   turn a recovered provider into seconds of 502s, and with a single provider, always.
+ * - Checked heads (VERIFY_PROOFS=on): a latest block whose header does not hash to the hash it
+ *   claims is a lie (src/verify/header.ts): the poll fails as 'unverifiable' and the provider is
+ *   reported through `distrust`, which leaves it out of heads, reads and votes for a while.
  */
 import { parseBlock, type Head } from '../chain/head.js';
+import { checkHeader, HeaderError } from '../verify/header.js';
 import { UpstreamError } from '../chain/upstream-error.js';
 import type { Config } from '../config/config.js';
 import { errorLogFields } from '../errors.js';
@@ -37,6 +41,10 @@ export interface HeadPollerDeps {
   readonly served: () => bigint | undefined;
   /** The error when no head can be had (the router lists every provider's cause). */
   readonly unavailable: (detail: string) => Error;
+  /** Check every latest block's header hash (VERIFY_PROOFS=on). */
+  readonly checkHeads?: boolean;
+  /** A provider whose head failed the check: the router marks it untrusted. */
+  readonly distrust?: (p: ProviderHandle, cause: string) => void;
 }
 
 export class HeadPoller {
@@ -46,7 +54,10 @@ export class HeadPoller {
 
   constructor(private readonly deps: HeadPollerDeps) {
     this.freshMs = Math.max(HEAD_FRESH_FLOOR_MS, 3 * deps.config.headMaxAgeMs);
+    this.parseHead = deps.checkHeads === true ? checkedHead : parseBlock;
   }
+
+  private readonly parseHead: (result: unknown, provider: string) => Head | undefined;
 
   /** Checks every provider's chain id; the first configured provider that answered decides when none is expected. */
   async start(): Promise<void> {
@@ -116,14 +127,16 @@ export class HeadPoller {
     const chain = p.chainDue(now, this.deps.chainCheckIntervalMs) ? calls.invoke(p, 'eth_chainId', [], parseChainId, { lastResort }) : undefined;
     const block =
       p.chainId === undefined || p.onExpectedChain()
-        ? calls.invoke(p, 'eth_getBlockByNumber', ['latest', false], parseBlock, { lastResort })
+        ? calls.invoke(p, 'eth_getBlockByNumber', ['latest', false], (result) => this.parseHead(result, p.name), { lastResort })
         : undefined;
     const [chainResult, blockResult] = await Promise.allSettled([chain, block]);
     p.pollEnded();
     if (chainResult.status === 'fulfilled' && chainResult.value !== undefined) this.learnChain(p, chainResult.value.value);
     else if (chainResult.status === 'rejected') this.failedPoll(p, chainResult.reason, 'chain id check failed');
     if (blockResult.status === 'rejected') {
-      if (!this.failedPoll(p, blockResult.reason, 'head poll failed')) p.latestFailed();
+      const reason: unknown = blockResult.reason;
+      if (reason instanceof UpstreamError && reason.kind === 'unverifiable') this.deps.distrust?.(p, reason.message);
+      if (!this.failedPoll(p, reason, 'head poll failed')) p.latestFailed();
       return undefined;
     }
     if (blockResult.value === undefined || p.chainId !== view.chainId) return undefined;
@@ -176,4 +189,21 @@ export class HeadPoller {
       log.info({ provider: p.name, was: previous }, 'provider usable again');
     }
   }
+}
+
+/**
+ * A latest block as parseBlock reads it, but only if its header hashes to the hash it claims: one
+ * that does not is a lie, whatever call it came in (an UpstreamError, so the call is the provider's
+ * failure; the poll reports it to the router).
+ */
+function checkedHead(result: unknown, provider: string): Head | undefined {
+  const head = parseBlock(result);
+  if (head === undefined) return undefined;
+  try {
+    checkHeader(result, head.hash);
+  } catch (error) {
+    if (error instanceof HeaderError) throw new UpstreamError('unverifiable', provider, error.message);
+    throw error;
+  }
+  return head;
 }

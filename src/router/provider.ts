@@ -76,6 +76,9 @@ export class ProviderHandle {
   private readonly window = new RollingWindow();
   private readonly breaker = new CircuitBreaker();
   private coolUntil = 0;
+  /** Caught lying (src/verify/): out of reads, heads and votes until then. */
+  private untrustedUntil = 0;
+  private lieCount = 0;
   private requestCount = 0;
   private errorCount = 0;
   private lastErrorText: string | undefined;
@@ -86,10 +89,12 @@ export class ProviderHandle {
     config: ProviderConfig,
     timeoutMs: number,
     private readonly view: ChainView,
+    /** Largest JSON-RPC batch one HTTP request carries (UPSTREAM_BATCH_MAX). */
+    maxBatch = 100,
   ) {
     this.name = config.name;
     this.url = redactUrl(config.url);
-    this.client = new RpcClient(config, { timeoutMs });
+    this.client = new RpcClient(config, { timeoutMs, maxBatch });
   }
 
   // ---- reads ---------------------------------------------------------------------------------
@@ -123,6 +128,16 @@ export class ProviderHandle {
     return this.lastErrorKindValue;
   }
 
+  /** Answers that failed verification since start. */
+  get lies(): number {
+    return this.lieCount;
+  }
+
+  /** Milliseconds left of its untrusted cool-down (<= 0 when trusted). */
+  untrustedForMs(now: number): number {
+    return this.untrustedUntil - now;
+  }
+
   p95(): number | undefined {
     return this.latency.p95();
   }
@@ -148,9 +163,9 @@ export class ProviderHandle {
     return this.breaker.state(now) === 'closed';
   }
 
-  /** Right chain, circuit closed, not cooling: its head counts toward the service head. */
+  /** Right chain, circuit closed, not cooling, trusted: its head counts toward the service head. */
   servesReads(now: number): boolean {
-    return this.onExpectedChain() && this.circuitClosed(now) && now >= this.coolUntil;
+    return this.onExpectedChain() && this.circuitClosed(now) && now >= this.coolUntil && now >= this.untrustedUntil;
   }
 
   /** The one eligibility rule for reads: serves reads and is not lagging. */
@@ -160,12 +175,13 @@ export class ProviderHandle {
 
   /** Right chain, not cooling, not lagging, but its circuit is not closed: asked only as a last resort. */
   isLastResort(now: number): boolean {
-    return this.onExpectedChain() && !this.circuitClosed(now) && now >= this.coolUntil && !this.lagging();
+    return this.onExpectedChain() && !this.circuitClosed(now) && now >= this.coolUntil && now >= this.untrustedUntil && !this.lagging();
   }
 
   state(now: number): ProviderState {
     if (this.chain === undefined) return 'unknown';
     if (this.chain !== this.view.chainId) return 'wrong-chain';
+    if (now < this.untrustedUntil) return 'untrusted';
     if (!this.circuitClosed(now)) return 'open';
     if (now < this.coolUntil) return 'cooling';
     if (this.lagging()) return 'lagging';
@@ -265,6 +281,7 @@ export class ProviderHandle {
         return 'cooling';
       }
       case 'block-not-found':
+      case 'state-unavailable':
       case 'invalid-request':
       case 'cancelled':
         // Not the provider's fault: skip it for this read, keep its health.
@@ -282,7 +299,7 @@ export class ProviderHandle {
    * (which this claims).
    */
   claimPoll(now: number, chainCheckIntervalMs: number): boolean {
-    if (this.polling || now < this.coolUntil) return false;
+    if (this.polling || now < this.coolUntil || now < this.untrustedUntil) return false;
     if (this.chain !== undefined && this.chain !== this.view.chainId && !this.chainDue(now, chainCheckIntervalMs)) return false;
     return this.circuitClosed(now) || this.breaker.tryProbe(now);
   }
@@ -310,6 +327,20 @@ export class ProviderHandle {
   /** A head poll failed: what it said before no longer counts, so it cannot hold the service head back. */
   latestFailed(): void {
     this.latestSeenAt = Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * Caught lying: an answer the math refutes (src/verify/). Left out of reads, heads and votes
+   * until `until`. Returns whether it was trusted before (the caller logs that transition once).
+   */
+  lied(message: string, now: number, until: number): boolean {
+    const wasTrusted = now >= this.untrustedUntil;
+    this.untrustedUntil = Math.max(this.untrustedUntil, until);
+    this.lieCount++;
+    this.errorCount++;
+    this.lastErrorText = message;
+    this.lastErrorKindValue = 'unverifiable';
+    return wasTrusted;
   }
 
   /** Records `state` as logged; returns the state logged before. */

@@ -27,8 +27,8 @@ export interface VerifyCause {
 }
 
 export interface VerifyDeps<P extends { readonly name: string }> {
-  /** Providers that may serve and vote now (right chain, not untrusted, not failing), best first. */
-  usable(): readonly P[];
+  /** Providers that may serve and vote for a read at `at` now (right chain, not untrusted, not failing), best first. */
+  usable(at: Head): readonly P[];
   /** One JSON-RPC call; resolves with the raw result, rejects with an UpstreamError. */
   call(p: P, method: string, params: readonly unknown[], cancel: Cancel, requestId: string | undefined): Promise<{ result: unknown; latencyMs: number }>;
   /** `p` answered something the math refutes: leave it out (the router's cool-down, log, metric). */
@@ -78,7 +78,7 @@ export class VerifiedReader<P extends { readonly name: string }> {
     const deadline = new Cancel();
     const timer = setTimeout(() => deadline.cancel('deadline'), this.deps.deadlineMs);
     try {
-      for (const p of this.deps.usable()) {
+      for (const p of this.deps.usable(at)) {
         if (deadline.cancelled) break;
         let answer: { result: unknown; latencyMs: number };
         try {
@@ -86,6 +86,11 @@ export class VerifiedReader<P extends { readonly name: string }> {
         } catch (error) {
           causes.set(p, causeOf(error));
           if (error instanceof UpstreamError && !error.retryable && error.kind !== 'cancelled') break;
+          continue;
+        }
+        if (answer.result === null) {
+          // No proof at that block (not synced to it, or its state pruned): not a lie, next provider.
+          causes.set(p, { kind: 'block-not-found', error: `no proof at block ${at.hash}` });
           continue;
         }
         try {
@@ -104,7 +109,7 @@ export class VerifiedReader<P extends { readonly name: string }> {
   }
 
   private async agree(at: Head, requestId: string | undefined): Promise<CheckedHeader> {
-    const voters = this.deps.usable();
+    const voters = this.deps.usable(at);
     const causes = new Map<P, VerifyCause>();
     const needed = quorumNeeded(voters.length, this.deps.quorum);
     const votes: HashVote[] = voters.map((p) => ({ provider: p.name, hash: undefined }));
@@ -124,6 +129,12 @@ export class VerifiedReader<P extends { readonly name: string }> {
         voters.forEach((p, i) => {
           this.deps.call(p, 'eth_getBlockByNumber', [at.numberHex, false], deadline, requestId).then(
             ({ result }) => {
+              if (result === null) {
+                // Does not have the block (yet): no vote, and not a lie.
+                causes.set(p, { kind: 'block-not-found', error: `block ${at.numberHex} not found` });
+                done();
+                return;
+              }
               try {
                 const header = checkHeader(result);
                 if (header.number !== at.number) throw new HeaderError(`asked for block ${at.numberHex}, answered block 0x${header.number.toString(16)}`);
