@@ -156,7 +156,7 @@ describe('dashboard', () => {
     const expressions = metricRows.filter((r) => typeof r[0] === 'object').map((r) => (r[0] as Json).expression as string);
     assert.ok(expressions.includes('100 * hits / (hits + misses)'), 'cache hit ratio');
     const search = expressions.find((e) => e.startsWith('SEARCH('))!;
-    assert.match(search, /provider,outcome\} MetricName="balance_api_upstream_calls_total"/);
+    assert.match(search, /^SEARCH\('\{BalanceApi,"service\.name",provider,outcome\} MetricName="balance_api_upstream_calls_total" "service\.name"="balance-api"/);
     assert.match(search, /NOT outcome="ok"/);
     const alarmWidget = widgets.find((w) => w.type === 'alarm')!;
     assert.equal((alarmWidget.properties.alarms as string[]).length, doc.resources('aws_cloudwatch_metric_alarm').length);
@@ -191,6 +191,11 @@ describe('telemetry sidecar', () => {
     assert.equal(endpoint, `http://${otlp.endpoint}`);
     const scrape = ((receivers.prometheus as Json).config as Json).scrape_configs as Json[];
     assert.deepEqual((scrape[0]!.static_configs as Json[])[0]!.targets, ['127.0.0.1:3000']);
+    // The scrape job becomes the service.name dimension the dashboard selects on.
+    const widgets = (JSON.parse(doc.one('aws_cloudwatch_dashboard').body.dashboard_body as string) as { widgets: Array<{ properties: Json }> }).widgets;
+    const rows = widgets.flatMap((w) => (w.properties.metrics ?? []) as unknown[][]).filter((r) => r[0] === METRICS_NAMESPACE);
+    assert.ok(rows.length > 0);
+    for (const row of rows) assert.deepEqual(row.slice(2, 4), ['service.name', scrape[0]!.job_name]);
     assert.equal(scrape[0]!.metrics_path, '/metrics');
     const pipelines = (config.service as Json).pipelines as Record<string, Json>;
     assert.deepEqual(pipelines.traces!.receivers, ['otlp']);

@@ -3,6 +3,7 @@
 // health and size, and the service's own metrics as the ADOT sidecar exports them.
 import { Construct } from 'constructs';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard/index.js';
+import { resourceNames } from '../naming.js';
 import { METRICS_NAMESPACE, SERVICE_DIMENSION } from './telemetry.js';
 
 export interface DashboardProps {
@@ -89,11 +90,13 @@ export class Dashboard extends Construct {
     place('alarm', { title: 'Release alarms', alarms: [...props.alarmArns] });
 
     if (props.serviceMetrics) {
+      // The collector's scrape job, hence the service.name dimension, is the service's name.
+      const job = resourceNames(props.prefix).service;
       const svc = (name: string, stat: string, id: string, visible = true): Metric => [
         METRICS_NAMESPACE,
         name,
         SERVICE_DIMENSION,
-        props.serviceName,
+        job,
         { stat, id, visible },
       ];
       metric('Cache hit ratio (%)', [
@@ -104,9 +107,9 @@ export class Dashboard extends Construct {
       metric('Upstream calls by provider and outcome (not ok)', [
         [
           {
-            expression: `SEARCH('{${METRICS_NAMESPACE},${SERVICE_DIMENSION},provider,outcome} MetricName="balance_api_upstream_calls_total" ${SERVICE_DIMENSION}="${props.serviceName}" NOT outcome="ok"', 'Sum', 60)`,
+            // Quoted: the dimension name has a dot, the service name a dash.
+            expression: `SEARCH('{${METRICS_NAMESPACE},"${SERVICE_DIMENSION}",provider,outcome} MetricName="balance_api_upstream_calls_total" "${SERVICE_DIMENSION}"="${job}" NOT outcome="ok"', 'Sum', 60)`,
             id: 'errors',
-            label: '',
           },
         ],
       ]);
