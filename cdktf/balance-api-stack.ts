@@ -11,7 +11,7 @@ import { Alerting } from './constructs/alerting.js';
 import { Dashboard } from './constructs/dashboard.js';
 import { Alb } from './constructs/alb.js';
 import { Autoscaling } from './constructs/autoscaling.js';
-import { configureProvider } from './constructs/aws-provider.js';
+import { configureProvider, regionalProvider } from './constructs/aws-provider.js';
 import { BlueGreen } from './constructs/blue-green.js';
 import { Ecr } from './constructs/ecr.js';
 import { Network } from './constructs/network.js';
@@ -102,6 +102,10 @@ export class BalanceApiStack extends TerraformStack {
       region: config.region,
       account,
       targets: config.alerts,
+      chatbotProvider:
+        config.alerts.slack === undefined || config.alerts.chatbotRegion === config.region
+          ? undefined
+          : regionalProvider(this, config, config.alerts.chatbotRegion, 'chatbot'),
     });
     const targetGroups = [
       { color: 'blue', arnSuffix: alb.blue.arnSuffix },

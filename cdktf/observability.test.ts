@@ -89,6 +89,16 @@ describe('alert routing', () => {
     assert.match(String(role.body.assume_role_policy), /chatbot/);
   });
 
+  it('creates the Chatbot configuration where Chatbot\'s API is: the stack\'s region if it can, else us-east-2', () => {
+    assert.equal(doc.one('aws_chatbot_slack_channel_configuration').body.provider, undefined, 'eu-west-1 has Chatbot');
+    const { doc: east } = synth({ ...WIRED, AWS_REGION: 'us-east-1' });
+    assert.equal(east.one('aws_chatbot_slack_channel_configuration').body.provider, 'aws.chatbot');
+    const providers = (east.raw.provider as Json).aws as Json[];
+    assert.deepEqual(providers.map((p) => [p.alias, p.region]), [[undefined, 'us-east-1'], ['chatbot', 'us-east-2']]);
+    const { doc: oregon } = synth({ ...WIRED, AWS_REGION: 'us-east-1', CHATBOT_REGION: 'us-west-2' });
+    assert.equal(((oregon.raw.provider as Json).aws as Json[])[1]!.region, 'us-west-2');
+  });
+
   it('keeps the topic, and subscribes nobody, when no target is configured', () => {
     assert.equal(bare.resources('aws_sns_topic').length, 1);
     assert.equal(bare.resources('aws_sns_topic_subscription').length, 0);
@@ -105,6 +115,7 @@ describe('alert routing', () => {
       [{ SLACK_WORKSPACE_ID: 'T012ABCDEF' }, /SLACK_WORKSPACE_ID and SLACK_CHANNEL_ID must be set together/],
       [{ SLACK_WORKSPACE_ID: 't1', SLACK_CHANNEL_ID: 'C012ABCDEF' }, /SLACK_WORKSPACE_ID must be a Slack id/],
       [{ TELEMETRY_SIDECAR: 'false' }, /TELEMETRY_SIDECAR must be on or off, got "false"/],
+      [{ CHATBOT_REGION: 'us-east-1' }, /CHATBOT_REGION must be one of us-east-2, us-west-2, eu-west-1, ap-southeast-1/],
     ];
     for (const [env, message] of cases) assert.throws(() => loadStackConfig(env), message, JSON.stringify(env));
   });

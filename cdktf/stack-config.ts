@@ -60,7 +60,11 @@ export interface AlertTargets {
   readonly pagerDutyEndpoint: string | undefined;
   /** Slack through AWS Chatbot: both ids or neither. */
   readonly slack: { readonly workspaceId: string; readonly channelId: string } | undefined;
+  /** Chatbot's API exists only in CHATBOT_REGIONS: the stack's region if it is one, else us-east-2. */
+  readonly chatbotRegion: string;
 }
+
+export const CHATBOT_REGIONS = ['us-east-2', 'us-west-2', 'eu-west-1', 'ap-southeast-1'] as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -130,14 +134,14 @@ export function loadStackConfig(env: Env): StackConfig {
     expectedChainId: int(env, 'EXPECTED_CHAIN_ID', 1, 1, Number.MAX_SAFE_INTEGER),
     wafRateLimit: int(env, 'WAF_RATE_LIMIT', 2000, 100, 2_000_000_000),
     sharedCache: sharedCacheSwitch(optional(env, 'SHARED_CACHE')),
-    alerts: alertTargets(env),
+    alerts: alertTargets(env, region),
     telemetrySidecar: onOff(env, 'TELEMETRY_SIDECAR', true),
   });
 }
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 
-function alertTargets(env: Env): AlertTargets {
+function alertTargets(env: Env, region: string): AlertTargets {
   const emails = list(env, 'ALERT_EMAILS', []);
   for (const email of emails) {
     if (!EMAIL.test(email)) throw new Error(`ALERT_EMAILS must list email addresses, got "${email}"`);
@@ -156,7 +160,12 @@ function alertTargets(env: Env): AlertTargets {
       throw new Error(`${name} must be a Slack id like T012ABCDEF / C012ABCDEF, got "${value}"`);
     }
   }
+  const chatbotRegion = str(env, 'CHATBOT_REGION', (CHATBOT_REGIONS as readonly string[]).includes(region) ? region : 'us-east-2');
+  if (!(CHATBOT_REGIONS as readonly string[]).includes(chatbotRegion)) {
+    throw new Error(`CHATBOT_REGION must be one of ${CHATBOT_REGIONS.join(', ')} (where AWS Chatbot's API is), got "${chatbotRegion}"`);
+  }
   return Object.freeze({
+    chatbotRegion,
     emails: Object.freeze(emails),
     pagerDutyEndpoint,
     slack: workspaceId === undefined || channelId === undefined ? undefined : Object.freeze({ workspaceId, channelId }),

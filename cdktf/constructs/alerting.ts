@@ -9,6 +9,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias/index.js';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key/index.js';
+import type { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy/index.js';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
@@ -21,6 +22,8 @@ export interface AlertingProps {
   readonly region: string;
   readonly account: string;
   readonly targets: AlertTargets;
+  /** Provider in targets.chatbotRegion, needed only with a Slack target. */
+  readonly chatbotProvider?: AwsProvider | undefined;
 }
 
 export class Alerting extends Construct {
@@ -118,6 +121,8 @@ export class Alerting extends Construct {
       const role = new IamRole(this, 'chatbot-role', { name: `${prefix}-chatbot`, assumeRolePolicy: assume.json });
       new IamRolePolicyAttachment(this, 'chatbot-read', { role: role.name, policyArn: readOnly });
       this.slack = new ChatbotSlackChannelConfiguration(this, 'slack', {
+        // Chatbot's API lives in a few regions only; the topic may be in any region.
+        ...(props.chatbotProvider === undefined ? {} : { provider: props.chatbotProvider }),
         configurationName: `${prefix}-alerts`,
         iamRoleArn: role.arn,
         slackTeamId: slack.workspaceId,

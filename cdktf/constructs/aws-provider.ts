@@ -1,6 +1,7 @@
 // Provider and state backend. Emulator mode points every service the stack touches at one local
 // endpoint; without it the same stack targets real AWS with the ambient credentials (OIDC in CI).
 import { LocalBackend, S3Backend, type TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import type { StackConfig } from '../stack-config.js';
 
@@ -30,16 +31,31 @@ const EMULATED_SERVICES = [
 
 export function configureProvider(stack: TerraformStack, config: StackConfig): AwsProvider {
   configureBackend(stack, config);
+  return provider(stack, 'aws', config, config.region);
+}
+
+/**
+ * A second provider for a service this stack uses outside its own region (AWS Chatbot's API is
+ * served only from a few regions), configured like the main one.
+ */
+export function regionalProvider(scope: Construct, config: StackConfig, region: string, alias: string): AwsProvider {
+  return provider(scope, `aws-${alias}`, config, region, alias);
+}
+
+function provider(scope: Construct, id: string, config: StackConfig, region: string, alias?: string): AwsProvider {
   const tags = { service: config.prefix, 'managed-by': 'cdktf' };
+  const named = alias === undefined ? {} : { alias };
   if (config.emulatorEndpoint === undefined) {
-    return new AwsProvider(stack, 'aws', {
-      region: config.region,
+    return new AwsProvider(scope, id, {
+      ...named,
+      region,
       defaultTags: [{ tags }],
     });
   }
   const endpoint = config.emulatorEndpoint;
-  return new AwsProvider(stack, 'aws', {
-    region: config.region,
+  return new AwsProvider(scope, id, {
+    ...named,
+    region,
     accessKey: 'test',
     secretKey: 'test',
     skipCredentialsValidation: true,

@@ -1,5 +1,6 @@
 // Emulator end to end (about 3-4 minutes; `npm run test:infra-e2e`, not part of `npm test`):
-// moto with CodeDeploy patched -> seed SSM -> synth -> terraform apply -> a second plan shows no
+// moto with CodeDeploy patched -> seed SSM -> synth -> terraform apply -> the alert topic, its
+// subscriptions, alarm actions, dashboard and telemetry sidecar read back -> a second plan shows no
 // changes -> the release program succeeds, skips the live image, and exits non-zero for a failed
 // deployment, an alarm and a failed before-traffic check -> the plan is still clean -> destroy.
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { synthesize } from '../app.js';
 import { resourceNames, secretParameterName } from '../naming.js';
 import { awsClients, type AwsClients } from '../release/aws-clients.js';
 import { loadStackConfig } from '../stack-config.js';
-import { motoMissing, setAlarmState, startMoto, type Moto } from '../testing/moto.js';
+import { motoMissing, queryMoto, setAlarmState, startMoto, type Moto } from '../testing/moto.js';
 import { run, type RunResult } from '../testing/processes.js';
 import { toolMissing } from '../testing/require-tools.js';
 import { expectOk, findTerraform, type Terraform } from '../testing/terraform.js';
@@ -30,6 +31,8 @@ const NEXT = image('b');
 const UNHEALTHY = image('c');
 const ALARMED = image('d');
 const REJECTED = image('e');
+const ALERT_EMAIL = 'oncall@example.com';
+const PAGERDUTY = 'https://events.pagerduty.com/integration/e2e/enqueue';
 
 describe('emulator end to end', { timeout: 8 * 60_000 }, () => {
   let moto: Moto | undefined;
@@ -111,12 +114,23 @@ describe('emulator end to end', { timeout: 8 * 60_000 }, () => {
     await aws!.ssm.send(
       new PutParameterCommand({ Name: names.imageDigestParameter, Value: INITIAL, Type: 'String' }),
     );
-    const config = loadStackConfig({ AWS_REGION: REGION, AWS_EMULATOR_ENDPOINT: moto!.endpoint });
-    for (const secret of config.secretNames) {
+    // Slack (AWS Chatbot) stays off: moto has no Chatbot API. The shared cache too: moto 5.2.1
+    // creates a replication group without its member clusters, so the provider's read-back fails.
+    // The fast tests assert both (observability.test.ts, shared-cache.test.ts).
+    const config = loadStackConfig({
+      AWS_REGION: REGION,
+      AWS_EMULATOR_ENDPOINT: moto!.endpoint,
+      SHARED_CACHE: 'off',
+      ALERT_EMAILS: ALERT_EMAIL,
+      PAGERDUTY_ENDPOINT: PAGERDUTY,
+    });
+    // The shared cache's AUTH token is an operator-made SecureString too (see shared-cache.ts).
+    const seeded = config.sharedCache ? [...config.secretNames, 'REDIS_AUTH_TOKEN'] : config.secretNames;
+    for (const secret of seeded) {
       await aws!.ssm.send(
         new PutParameterCommand({
           Name: secretParameterName(config.prefix, secret),
-          Value: `e2e-${secret.toLowerCase()}`,
+          Value: `e2e-${secret.toLowerCase()}-0123456789abcdef`,
           Type: 'SecureString',
         }),
       );
@@ -127,6 +141,55 @@ describe('emulator end to end', { timeout: 8 * 60_000 }, () => {
     expectOk('terraform apply', await tf(['apply', '-auto-approve'], 300_000));
     assert.ok(existsSync(join(stackDir, 'terraform.tfstate')), 'local state sits beside cdk.tf.json');
     assert.equal(await liveImage(), INITIAL);
+  });
+
+  it('routes alarms to the encrypted topic and its subscribers, with the dashboard and the telemetry sidecar', async (t) => {
+    if (skipReason !== undefined) return toolMissing(t, skipReason);
+    const output = await terraform!.run(['output', '-raw', 'alert_topic_arn'], { cwd: stackDir, timeoutMs: 60_000 });
+    expectOk('terraform output', output);
+    const topicArn = output.stdout.trim();
+    assert.match(topicArn, /^arn:aws:sns:us-east-1:\d{12}:balance-api-alerts$/);
+    const sns = { region: REGION, service: 'sns', version: '2010-03-31' };
+    const attributes = await queryMoto(moto!.endpoint, sns, { Action: 'GetTopicAttributes', TopicArn: topicArn });
+    assert.match(attributes, /<key>KmsMasterKeyId<\/key>\s*<value>arn:aws:kms:/);
+    const subscriptions = await queryMoto(moto!.endpoint, sns, { Action: 'ListSubscriptionsByTopic', TopicArn: topicArn });
+    const endpoints = subscriptions
+      .split('<member>')
+      .slice(1)
+      .map((member) => `${/<Protocol>([^<]+)</.exec(member)?.[1]} ${/<Endpoint>([^<]+)</.exec(member)?.[1]}`)
+      .sort();
+    assert.deepEqual(endpoints, [`email ${ALERT_EMAIL}`, `https ${PAGERDUTY}`]);
+
+    const cloudwatch = { region: REGION, service: 'monitoring', version: '2010-08-01' };
+    const alarms = await queryMoto(moto!.endpoint, cloudwatch, { Action: 'DescribeAlarms', AlarmNamePrefix: `${names.service}-` });
+    const alarmBlocks = alarms.split('<AlarmName>').slice(1);
+    assert.ok(alarmBlocks.length >= 7, `${alarmBlocks.length} alarms`);
+    for (const block of alarmBlocks) {
+      const name = block.slice(0, block.indexOf('<'));
+      for (const field of ['AlarmActions', 'OKActions']) {
+        const actions = new RegExp(`<${field}>([\\s\\S]*?)</${field}>`).exec(block)?.[1] ?? '';
+        assert.ok(actions.includes(topicArn), `${name} ${field} -> ${topicArn}`);
+      }
+    }
+    const dashboard = await queryMoto(moto!.endpoint, cloudwatch, { Action: 'GetDashboard', DashboardName: names.service });
+    assert.match(dashboard, /TargetResponseTime/);
+    assert.match(dashboard, /balance_api_upstream_calls_total/);
+
+    const { services = [] } = await aws!.ecs.send(
+      new DescribeServicesCommand({ cluster: names.cluster, services: [names.service] }),
+    );
+    const { taskDefinition } = await aws!.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: services[0]!.taskDefinition! }),
+    );
+    assert.deepEqual(taskDefinition?.containerDefinitions?.map((c) => [c.name, c.essential]), [
+      ['api', true],
+      ['otel-collector', false],
+    ]);
+    const iam = { region: REGION, service: 'iam', version: '2010-05-08' };
+    const policy = await queryMoto(moto!.endpoint, iam, { Action: 'GetRolePolicy', RoleName: `${names.service}-task`, PolicyName: 'telemetry' });
+    const document = decodeURIComponent(/<PolicyDocument>([^<]+)<\/PolicyDocument>/.exec(policy)?.[1] ?? '');
+    assert.match(document, /xray:PutTraceSegments/);
+    assert.match(document, /logs:PutLogEvents/);
   });
 
   it('shows no changes on a second plan', async (t) => {

@@ -85,3 +85,25 @@ export async function setAlarmState(
   });
   if (!response.ok) throw new Error(`SetAlarmState ${alarmName}: HTTP ${response.status} ${await response.text()}`);
 }
+
+/**
+ * One call to an AWS query-protocol API (SNS, CloudWatch, IAM) on moto; returns the XML answer.
+ * For read-backs in the end-to-end test, where the project has no SDK client for the service.
+ */
+export async function queryMoto(
+  endpoint: string,
+  target: { readonly region: string; readonly service: string; readonly version: string },
+  params: Readonly<Record<string, string>>,
+): Promise<string> {
+  const response = await fetch(`${endpoint}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20250101/${target.region}/${target.service}/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: new URLSearchParams({ Version: target.version, ...params }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${target.service} ${params.Action}: HTTP ${response.status} ${text}`);
+  return text;
+}
