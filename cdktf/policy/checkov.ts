@@ -42,10 +42,11 @@ export function baselineOf(doc: Record<string, unknown>): { failed_checks: Array
         const skip = ((body['//'] as { checkov?: { skip?: Skip[] } } | undefined)?.checkov?.skip ?? []) as Skip[];
         if (skip.length === 0) continue;
         const ids = [...new Set(skip.map((s) => s.id))].sort();
-        const address = kind === 'data' ? `data.${type}.${name}` : `${type}.${name}`;
-        // The terraform runner names a resource `type.name`; the terraform_json runner has been
-        // seen to name it `<block>.name`. Both spellings, so the baseline matches either.
-        findings.push({ resource: address, check_ids: ids }, { resource: `${kind}.${name}`, check_ids: ids });
+        // Checkov's runners spell an entity differently (`type.name`, `data.type.name`, and the
+        // terraform_json runner `<block>.name`): list every spelling, so the baseline matches
+        // whichever reports it. Names are unique per stack (cdktf adds a hash), so none collide.
+        const spellings = new Set([`${type}.${name}`, `${kind}.${name}`, ...(kind === 'data' ? [`data.${type}.${name}`] : [])]);
+        for (const resource of spellings) findings.push({ resource, check_ids: ids });
       }
     }
   }
