@@ -236,6 +236,18 @@ describe('telemetry sidecar', () => {
   });
 });
 
+describe('signed images in ECR', () => {
+  it('expire cosign signatures by their own rule, ahead of the commit images', () => {
+    const policy = JSON.parse(doc.one('aws_ecr_lifecycle_policy').body.policy as string) as {
+      rules: Array<{ rulePriority: number; selection: Json }>;
+    };
+    const [signatures, commits] = [...policy.rules].sort((a, b) => a.rulePriority - b.rulePriority);
+    assert.deepEqual(signatures!.selection.tagPrefixList, ['sha256-']);
+    assert.deepEqual(commits!.selection.tagPatternList, ['*']);
+    assert.equal(signatures!.selection.countNumber, commits!.selection.countNumber);
+  });
+});
+
 describe('policy scanner suppressions', () => {
   it('carry a check id and a reason on the resource, and the synth writes the matching checkov baseline', () => {
     const raw = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as Json;

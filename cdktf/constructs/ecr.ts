@@ -25,12 +25,25 @@ export class Ecr extends Construct {
     skipCheck(this.repository, 'CKV_AWS_136', 'AES-256 at rest; the image holds no secrets (keys come from SSM at task start)');
     // Only tagged images (CI tags each push with the commit) are expired. Untagged entries are
     // the per-architecture manifests of multi-arch images; expiring them would break an index.
+    // cosign stores a signature under the tag `sha256-<image digest>[.sig]`: its own rule, first,
+    // so signatures never count against (or get expired by) the commit-image rule.
     new EcrLifecyclePolicy(this, 'lifecycle', {
       repository: this.repository.name,
       policy: JSON.stringify({
         rules: [
           {
             rulePriority: 1,
+            description: 'keep the signatures of the newest 200 commit images',
+            selection: {
+              tagStatus: 'tagged',
+              tagPrefixList: ['sha256-'],
+              countType: 'imageCountMoreThan',
+              countNumber: 200,
+            },
+            action: { type: 'expire' },
+          },
+          {
+            rulePriority: 2,
             description: 'keep the newest 200 commit images',
             selection: {
               tagStatus: 'tagged',
