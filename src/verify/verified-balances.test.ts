@@ -126,6 +126,20 @@ describe('verified balances (VERIFY_PROOFS=on)', () => {
     });
   });
 
+  it('verifies at a block tag too: an older block by number proves its own balance', async () => {
+    await withApp({ VERIFY_PROOFS: 'on' }, async (app) => {
+      await cluster.mine();
+      const number = cluster.number() - 1n;
+      const res = await app.get(`/address/balance/${WATCHED[1]}?blockTag=0x${number.toString(16)}`);
+      const body = res.body as Body & { blockNumber: string };
+      const block = await cluster.synced[1]!.rpc<{ hash: string; stateRoot: string }>('eth_getBlockByNumber', [`0x${number.toString(16)}`, false]);
+      assert.deepEqual(
+        { status: res.status, wei: body.balanceWei, at: body.blockNumber, verified: body.verified, hash: body.blockHash, stateRoot: body.stateRoot },
+        { status: 200, wei: cluster.balanceAt(WATCHED[1]!, number).toString(), at: `0x${number.toString(16)}`, verified: true, hash: block.hash, stateRoot: block.stateRoot },
+      );
+    });
+  });
+
   it('proves 0 for an account that does not exist', async () => {
     await withApp({ VERIFY_PROOFS: 'on' }, async (app) => {
       const res = await app.get(`/address/balance/${ABSENT}`);
