@@ -35,7 +35,7 @@ export async function runCodecBench(options: CodecBenchOptions): Promise<{ items
     .add('checkAddress, lowercase input', () => void checkAddress(`0x${nextLower()}`, 'lenient'))
     .add('ethers.formatEther', () => void formatEther(wei))
     .add('format body: balanceBody + JSON.stringify', () =>
-      void JSON.stringify(balanceBody('0xc94770007dda54cF92009BFF0dE90c06F603a09f', 'mainnet', wei, 1.234, '0x1234')),
+      void JSON.stringify(balanceBody('0xc94770007dda54cF92009BFF0dE90c06F603a09f', 'mainnet', wei, 1.234, { tag: 'latest', number: '0x1234', hash: `0x${'ab'.repeat(32)}` })),
     );
   await items.run();
 

@@ -50,7 +50,7 @@ describe('GET /address/balance/:address', () => {
 
   it("answers the seed's contract for a funded address, read at the current head", async () => {
     await nextHead();
-    const head = await node.rpc<string>('eth_blockNumber');
+    const head = await node.rpc<{ number: string; hash: string }>('eth_getBlockByNumber', ['latest', false]);
     const res = await app.get(`/address/balance/${SEED}`);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'application/json');
@@ -63,7 +63,10 @@ describe('GET /address/balance/:address', () => {
       balance: '0.0001365',
       balanceWei: '136500000000000',
       rpcLatencyMs: res.body.rpcLatencyMs,
-      headBlockNumber: head,
+      headBlockNumber: head.number,
+      blockNumber: head.number,
+      blockHash: head.hash,
+      verified: false,
     });
   });
 

@@ -57,7 +57,11 @@ describe('the service process', () => {
         balanceWei: '136500000000000',
         rpcLatencyMs: body.rpcLatencyMs,
         headBlockNumber: '0x1',
+        blockNumber: '0x1',
+        blockHash: body.blockHash,
+        verified: false,
       });
+      assert.match(String(body.blockHash), /^0x[0-9a-f]{64}$/);
       assert.match(proc.output(), /serving a local devnet/);
       proc.child.kill('SIGTERM');
       assert.equal(await proc.exit, 0);

@@ -9,6 +9,15 @@ export interface CachedBody {
   readonly blockHash: string;
   readonly storedAt: number;
   readonly body: Buffer;
+  /** Read at a finalized block, a number or a hash: served until evicted, whatever its age. */
+  readonly immutable?: boolean;
+}
+
+/** How an entry is stored beyond its body. */
+export interface StoreOptions {
+  readonly immutable?: boolean;
+  /** The batch route's serialized `{"address","balance","balanceWei"}` item, when already made. */
+  readonly item?: string;
 }
 
 export interface CacheStats {
@@ -20,12 +29,14 @@ export interface CacheStats {
 
 /** Pure lifetime rule, table-tested. */
 export function isServable(entry: CachedBody, head: Head, now: number, ttlMs: number): boolean {
-  return entry.blockHash === head.hash && now - entry.storedAt < ttlMs;
+  return entry.blockHash === head.hash && (entry.immutable === true || now - entry.storedAt < ttlMs);
 }
 
 /** A cached body on the recency list: most recently used at the head, evicted from the tail. */
 interface Node extends CachedBody {
   readonly key: string;
+  /** The batch item, made on first use when the single route stored the entry. */
+  item: string | undefined;
   prev: Node | undefined;
   next: Node | undefined;
 }
@@ -70,11 +81,35 @@ export class BalanceCache {
     return node.body;
   }
 
-  set(key: string, head: Head, body: Buffer): void {
+  /**
+   * The batch route's item for `key` at `head`, or undefined. Counts a hit like `get`; an entry the
+   * single route stored gets its item made once from its body.
+   */
+  item(key: string, head: Head, now: number = this.clock()): string | undefined {
+    const body = this.get(key, head, now);
+    if (body === undefined) return undefined;
+    const node = this.entries.get(key)!;
+    if (node.item === undefined) {
+      const { address, balance, balanceWei } = JSON.parse(body.toString('utf8')) as { address: string; balance: string; balanceWei: string };
+      node.item = JSON.stringify({ address, balance, balanceWei });
+    }
+    return node.item;
+  }
+
+  set(key: string, head: Head, body: Buffer, options: StoreOptions = {}): void {
     if (this.ttlMs <= 0) return;
     const existing = this.entries.get(key);
     if (existing !== undefined) this.remove(existing);
-    const node: Node = { key, blockHash: head.hash, storedAt: this.clock(), body, prev: undefined, next: undefined };
+    const node: Node = {
+      key,
+      blockHash: head.hash,
+      storedAt: this.clock(),
+      body,
+      immutable: options.immutable === true,
+      item: options.item,
+      prev: undefined,
+      next: undefined,
+    };
     this.entries.set(key, node);
     this.pushNewest(node);
     while (this.entries.size > this.maxEntries && this.oldest !== undefined) {
@@ -108,7 +143,7 @@ export class BalanceCache {
    * Reads through: one `load` per (key, block) in flight, however many callers ask; its result is
    * cached for the later ones.
    */
-  load(key: string, head: Head, load: () => Promise<Buffer>): Promise<Buffer> {
+  load(key: string, head: Head, load: () => Promise<Buffer>, options: StoreOptions = {}): Promise<Buffer> {
     const flightKey = `${key}@${head.hash}`;
     const pending = this.inflight.get(flightKey);
     if (pending !== undefined) {
@@ -119,7 +154,7 @@ export class BalanceCache {
     const promise = load().then(
       (body) => {
         this.inflight.delete(flightKey);
-        this.set(key, head, body);
+        this.set(key, head, body, options);
         return body;
       },
       (error: unknown) => {

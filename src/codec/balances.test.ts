@@ -9,7 +9,7 @@ const HASH = '0x' + 'cd'.repeat(32);
 describe('batch codec', () => {
   it('formats an item with the same exact strings as the single route', () => {
     for (const wei of [0n, 1n, 136_500_000_000_000n, 10n ** 18n, 123_456_789_012_345_678_901_234n]) {
-      const single = balanceBody(A, 'mainnet', wei, 1, '0x1');
+      const single = balanceBody(A, 'mainnet', wei, 1, { tag: 'latest', number: '0x1', hash: HASH });
       assert.deepEqual(JSON.parse(balanceItem(A, wei)), { address: A, balance: single.balance, balanceWei: single.balanceWei });
     }
   });

@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { parseEther } from 'ethers';
 import { balanceBody, weiToEther } from './format.js';
 
+const HASH = `0x${'ab'.repeat(32)}`;
+
 describe('weiToEther', () => {
   const cases: [bigint, string][] = [
     [136_500_000_000_000n, '0.0001365'],
@@ -24,7 +26,7 @@ describe('weiToEther', () => {
 describe('balanceBody', () => {
   it('builds the seed contract with decimal strings, never floats', () => {
     const wei = 2n ** 200n - 1n;
-    const body = balanceBody('0xc94770007dda54cF92009BFF0dE90c06F603a09f', 'mainnet', wei, 12.3456, '0x10');
+    const body = balanceBody('0xc94770007dda54cF92009BFF0dE90c06F603a09f', 'mainnet', wei, 12.3456, { tag: 'latest', number: '0x10', hash: HASH });
     assert.deepEqual(JSON.parse(JSON.stringify(body)), {
       address: '0xc94770007dda54cF92009BFF0dE90c06F603a09f',
       network: 'mainnet',
@@ -33,6 +35,9 @@ describe('balanceBody', () => {
       balanceWei: '1606938044258990275541962092341162602522202993782792835301375',
       rpcLatencyMs: 12.35,
       headBlockNumber: '0x10',
+      blockNumber: '0x10',
+      blockHash: HASH,
+      verified: false,
     });
   });
 });

@@ -7,9 +7,9 @@ import type { HttpRequest, HttpResponse } from './uws.js';
 import { rateLimit, type Config } from '../config/config.js';
 import type { ErrorCode } from '../errors.js';
 import type { HttpRecorder } from '../observability/metrics.js';
-import { ApiKeys } from './api-keys.js';
+import { ApiKeys, type ApiKey } from './api-keys.js';
 import { forwardedClient, socketAddress } from './client-address.js';
-import { RateLimiter, retryAfterSeconds, takeToken } from './rate-limit.js';
+import { RateLimiter, retryAfterSeconds, takeToken, takeTokens } from './rate-limit.js';
 import { NO_HEADERS, type ExtraHeaders } from './responses.js';
 
 export const MAX_URL_LENGTH = 2048;
@@ -47,14 +47,16 @@ const BODYLESS = new Set(['get', 'head', 'options', 'delete', 'trace']);
  * closes the connection. Other methods may carry a small body with a content-length (routing then
  * answers 405 and uWS skips the bytes); a body of unknown length (chunked) is refused outright.
  */
-export function screen(url: string, method: string, contentLength: string, transferEncoding: string): Rejection | undefined {
+export function screen(url: string, method: string, contentLength: string, transferEncoding: string, maxBytes = MAX_BODY_BYTES): Rejection | undefined {
   if (url.length > MAX_URL_LENGTH) return URI_TOO_LONG;
   if (contentLength === '' && transferEncoding === '') return undefined;
   let length = 0;
   if (contentLength !== '') {
     if (!/^\d{1,15}$/.test(contentLength)) return BAD_LENGTH;
     length = Number(contentLength);
-    if (length > MAX_BODY_BYTES) return BODY_TOO_LARGE;
+    if (length > maxBytes) {
+      return maxBytes === MAX_BODY_BYTES ? BODY_TOO_LARGE : reject('PAYLOAD_TOO_LARGE', `request bodies here are limited to ${maxBytes} bytes`, true);
+    }
   }
   if (transferEncoding === '' && length === 0) return undefined;
   if (BODYLESS.has(method)) return reject('BODY_NOT_ALLOWED', `${method.toUpperCase()} requests take no body`, true);
@@ -103,7 +105,46 @@ export class AccessControl {
     }
     return undefined;
   }
+
+  /** The API key (UNAUTHORIZED when missing) or client that pays; no token taken. Before any await. */
+  identify(res: HttpResponse, req: HttpRequest): { refusal: Rejection } | { payer: Payer } {
+    if (this.keys !== undefined) {
+      const key = this.keys.find(req.getHeader('x-api-key'));
+      return key === undefined ? { refusal: UNAUTHORIZED } : { payer: { key } };
+    }
+    if (this.clients !== undefined) {
+      return { payer: { client: (this.hops > 0 ? forwardedClient(req.getHeader('x-forwarded-for'), this.hops) : undefined) ?? socketAddress(res) } };
+    }
+    return { payer: undefined };
+  }
+
+  /** Takes `n` tokens from `payer` (takeTokens); undefined: go ahead. */
+  charge(payer: Payer, n: number, now: number): Rejection | undefined {
+    if (payer === undefined) return undefined;
+    if ('key' in payer) {
+      const { key } = payer;
+      if (key.limit === undefined) return undefined;
+      const wait = takeTokens(key.limit.bucket, now, key.limit.rps, key.limit.burst, n);
+      if (wait === 0) return undefined;
+      this.recorder.rateLimited.key++;
+      return limited(key.name, wait, `API key "${key.name}" is limited to ${key.limit.rps} requests per second (burst ${key.limit.burst}); a batch of n addresses counts n`);
+    }
+    if (this.clients === undefined) return undefined;
+    const wait = this.clients.takeMany(payer.client, now, n);
+    if (wait === 0) return undefined;
+    this.recorder.rateLimited.client++;
+    return limited('', wait, `each client is limited to ${this.clients.rps} requests per second (burst ${this.clients.burst}); a batch of n addresses counts n`);
+  }
 }
+
+/** Who pays for a request's rate-limit tokens: an API key, a client address, or nobody (unlimited). */
+export type Payer = { readonly key: ApiKey } | { readonly client: string } | undefined;
+
+/**
+ * For a request whose cost is known only after its body is read (a batch of n addresses counts n):
+ * AccessControl.identify checks the key and notes who pays, before any await; charge takes the
+ * tokens once the count is known.
+ */
 
 /** 429 answers by (limit, seconds): a flood of refusals allocates nothing new. */
 const limitedAnswers = new Map<string, Rejection>();

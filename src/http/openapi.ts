@@ -26,6 +26,8 @@ const ADMISSION: readonly ErrorCode[] = ['BAD_REQUEST', 'BODY_NOT_ALLOWED', 'PAY
 const ACCESS: readonly ErrorCode[] = ['UNAUTHORIZED', 'RATE_LIMITED'];
 const ADDRESS_CODES: readonly ErrorCode[] = ['INVALID_ADDRESS', 'ADDRESS_NOT_CHECKSUMMED', 'BAD_CHECKSUM'];
 const READ_CODES: readonly ErrorCode[] = ['INVALID_BLOCK_TAG', 'BLOCK_NOT_FOUND', 'UPSTREAM_UNAVAILABLE', 'STATE_UNAVAILABLE', 'NOT_READY'];
+/** Verified reads (VERIFY_PROOFS, ?verify=): src/verify/. */
+const VERIFY_CODES: readonly ErrorCode[] = ['UNVERIFIABLE'];
 
 const BLOCK_TAG_DESCRIPTION =
   '`latest` (default), `safe`, `finalized`, a block number (decimal `19000000` or hex `0x121eac0`, at most 2^64-1) or a block hash (`0x` + 64 hex digits). ' +
@@ -100,10 +102,17 @@ export function openApiDocument(options: OpenApiOptions): Json {
               schema: { type: 'string' },
             },
             { name: 'blockTag', in: 'query', required: false, description: BLOCK_TAG_DESCRIPTION, schema: { type: 'string', default: 'latest' } },
+            {
+              name: 'verify',
+              in: 'query',
+              required: false,
+              description: 'true: prove the balance against the block state root (a quorum-agreed block hash, its header, an account proof); default VERIFY_PROOFS. Anything but true/false is BAD_REQUEST',
+              schema: { type: 'string', enum: ['true', 'false'] },
+            },
           ],
           responses: {
             '200': ok('The balance', { $ref: '#/components/schemas/Balance' }),
-            ...problemResponses([...ADMISSION, ...ACCESS, ...ADDRESS_CODES, ...READ_CODES]),
+            ...problemResponses([...ADMISSION, ...ACCESS, ...ADDRESS_CODES, ...READ_CODES, ...VERIFY_CODES]),
           },
         },
       },
@@ -248,7 +257,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
           properties: {
             name: { type: 'string' },
             url: { type: 'string', description: 'Redacted' },
-            state: { enum: ['healthy', 'cooling', 'open', 'wrong-chain', 'lagging', 'unknown'] },
+            state: { enum: ['healthy', 'cooling', 'open', 'wrong-chain', 'lagging', 'untrusted', 'unknown'] },
             score: { type: 'number', minimum: 0, maximum: 1 },
             requests: { type: 'integer', minimum: 0 },
             errors: { type: 'integer', minimum: 0 },
@@ -278,7 +287,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
             },
             providers: {
               type: 'array',
-              description: 'UPSTREAM_UNAVAILABLE, STATE_UNAVAILABLE: each provider with its redacted cause',
+              description: 'UPSTREAM_UNAVAILABLE, STATE_UNAVAILABLE, UNVERIFIABLE: each provider with its redacted cause',
               items: {
                 type: 'object',
                 required: ['name', 'kind', 'error'],

@@ -26,6 +26,24 @@ export function takeToken(bucket: Bucket, now: number, rps: number, burst: numbe
   return (1 - tokens) / rps;
 }
 
+/**
+ * Takes `n` tokens at once (a batch of n addresses). A bucket smaller than n would never hold them,
+ * so it needs min(n, burst) and may go into debt, repaid by the refill before the next request:
+ * n always counts. Returns 0 when taken, otherwise the seconds until it can be.
+ */
+export function takeTokens(bucket: Bucket, now: number, rps: number, burst: number, n: number): number {
+  const elapsed = now > bucket.at ? now - bucket.at : 0;
+  const tokens = Math.min(burst, bucket.tokens + (elapsed * rps) / 1000);
+  bucket.at = now;
+  const need = Math.min(n, burst);
+  if (tokens >= need) {
+    bucket.tokens = tokens - n;
+    return 0;
+  }
+  bucket.tokens = tokens;
+  return (need - tokens) / rps;
+}
+
 /** Whole seconds for a Retry-After header: never 0, so clients do not retry at once. */
 export function retryAfterSeconds(wait: number): number {
   return Math.max(1, Math.ceil(wait));
@@ -58,6 +76,17 @@ export class RateLimiter {
       this.buckets.set(client, bucket);
     }
     return takeToken(bucket, now, this.rps, this.burst);
+  }
+
+  /** `take` for n tokens at once (takeTokens). */
+  takeMany(client: string, now: number, n: number): number {
+    let bucket = this.buckets.get(client);
+    if (bucket === undefined) {
+      if (this.buckets.size >= this.maxClients) this.buckets.delete(this.buckets.keys().next().value!);
+      bucket = { tokens: this.burst, at: now };
+      this.buckets.set(client, bucket);
+    }
+    return takeTokens(bucket, now, this.rps, this.burst, n);
   }
 
   /** Forgets the buckets that have refilled completely; returns how many. */

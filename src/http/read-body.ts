@@ -4,7 +4,7 @@
  * before the handler returns. uWS hands out chunks in an ArrayBuffer it reuses after the callback,
  * so each chunk is copied.
  */
-import type { HttpResponse } from 'uWebSockets.js';
+import type { HttpResponse } from './uws.js';
 
 export interface BodySink {
   /** The whole body, once the last chunk arrived. */

@@ -11,6 +11,7 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   405: '405 Method Not Allowed',
   413: '413 Payload Too Large',
   414: '414 URI Too Long',
+  415: '415 Unsupported Media Type',
   429: '429 Too Many Requests',
   431: '431 Request Header Fields Too Large',
   500: '500 Internal Server Error',

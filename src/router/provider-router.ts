@@ -15,6 +15,8 @@
  *   success closes the circuit), so a recovered provider serves at once instead of after its
  *   cooldown. Rate-limited providers are never asked before their Retry-After.
  */
+import { BlockResolver } from '../chain/block-resolver.js';
+import type { BlockTag } from '../chain/block-tag.js';
 import { networkName, parseQuantity, type Head } from '../chain/head.js';
 import { HeadTracker } from '../chain/head-tracker.js';
 import { UpstreamError } from '../chain/upstream-error.js';
@@ -27,7 +29,11 @@ import { HedgeBudget, hedgeDelayMs } from './hedge.js';
 import { ProviderCalls } from './provider-calls.js';
 import { ChainView, ProviderHandle } from './provider.js';
 import { rank } from './selection.js';
-import type { BalanceRead, CallObserver, ProviderSnapshot, Upstream, VerifiedBalanceRead } from './upstream.js';
+import { TagReads } from './tag-reads.js';
+import type { BalanceRead, BalancesRead, CallObserver, ProviderSnapshot, Upstream, VerifiedBalanceRead } from './upstream.js';
+
+/** For reads at no particular block: every usable provider counts as having it. */
+const ANY_BLOCK: Head = Object.freeze({ number: 0n, hash: '', numberHex: '0x0' });
 import { VerifiedReader, type VerifyCause } from '../verify/verified-reader.js';
 
 export interface ProviderRouterOptions {
@@ -56,6 +62,8 @@ export class ProviderRouter implements Upstream {
   private readonly verifier: VerifiedReader<ProviderHandle>;
   private readonly clock: () => number;
   private readonly random: () => number;
+  private readonly tagReads: TagReads;
+  private readonly blocks: BlockResolver;
 
   constructor(
     private readonly config: Config,
@@ -65,7 +73,7 @@ export class ProviderRouter implements Upstream {
     this.clock = options.clock ?? performance.now.bind(performance);
     this.random = options.random ?? Math.random;
     this.view = new ChainView(config.expectedChainId, config.maxHeadLagBlocks);
-    this.providers = config.providers.map((p) => new ProviderHandle(p, config.upstreamTimeoutMs, this.view));
+    this.providers = config.providers.map((p) => new ProviderHandle(p, config.upstreamTimeoutMs, this.view, config.upstreamBatchMax));
     this.calls = new ProviderCalls(config, log, this.clock, options.onCall);
     this.poller = new HeadPoller({
       providers: this.providers,
@@ -90,6 +98,24 @@ export class ProviderRouter implements Upstream {
       deadlineMs: config.requestDeadlineMs,
     });
     this.tracker = new HeadTracker(() => this.poller.refresh(), config.headMaxAgeMs, this.clock);
+    this.tagReads = new TagReads({
+      calls: this.calls,
+      candidates: (at) => this.candidates(at ?? ANY_BLOCK, this.clock()),
+      maxPerCall: config.upstreamBatchMax,
+      unavailable: (detail, failures, tried, code) => this.unavailable(detail, failures, tried, code),
+    });
+    const reads = this.tagReads;
+    this.blocks = new BlockResolver(
+      {
+        latest: () => this.head(),
+        currentLatest: (now) => this.currentHead(now),
+        askAll: (tag, requestId) => reads.askAll(tag, requestId),
+        byNumber: (n, requestId) => reads.byNumber(n, requestId),
+        byHash: (hash, requestId) => reads.byHash(hash, requestId),
+      },
+      config.headMaxAgeMs,
+      this.clock,
+    );
   }
 
   network(): string | undefined {
@@ -172,8 +198,25 @@ export class ProviderRouter implements Upstream {
     }).catch((error: unknown) => {
       // Our own bug surfaces as itself (a 500 with its stack logged), never as "no provider answered".
       if (!(error instanceof UpstreamError)) throw error;
+      // Every provider that answered lacks the old state (pruned): not a provider failure, say so.
+      const errors = [...failures.values()];
+      if (errors.length > 0 && errors.every((e) => e.kind === 'state-unavailable')) {
+        throw this.unavailable(`no provider has the state at block ${at.numberHex}`, failures, order, 'STATE_UNAVAILABLE');
+      }
       throw this.unavailable(`no provider answered the balance at block ${at.numberHex}`, failures, order);
     });
+  }
+
+  currentBlock(tag: BlockTag, now?: number): Head | undefined {
+    return this.blocks.current(tag, now);
+  }
+
+  resolveBlock(tag: BlockTag, requestId?: string): Promise<Head> {
+    return this.blocks.resolve(tag, requestId);
+  }
+
+  getBalances(addresses: readonly string[], at: Head, requestId?: string): Promise<BalancesRead> {
+    return this.tagReads.getBalances(addresses, at, requestId);
   }
 
   getVerifiedBalance(address: string, at: Head, requestId?: string): Promise<VerifiedBalanceRead> {
@@ -211,7 +254,12 @@ export class ProviderRouter implements Upstream {
   }
 
   /** The 502: every provider with its redacted cause, tried or not. */
-  private unavailable(detail: string, failures: Map<ProviderHandle, UpstreamError>, tried: readonly ProviderHandle[] = []): ServiceError {
+  private unavailable(
+    detail: string,
+    failures: Map<ProviderHandle, UpstreamError>,
+    tried: readonly ProviderHandle[] = [],
+    code: 'UPSTREAM_UNAVAILABLE' | 'STATE_UNAVAILABLE' = 'UPSTREAM_UNAVAILABLE',
+  ): ServiceError {
     const now = this.clock();
     const causes: Cause[] = this.providers.map((p) => {
       const failure = failures.get(p);
@@ -219,7 +267,7 @@ export class ProviderRouter implements Upstream {
       if (tried.includes(p)) return { name: p.name, kind: 'unavailable', error: 'not reached before the request deadline' };
       return { name: p.name, ...this.whyNot(p, now) };
     });
-    return new ServiceError('UPSTREAM_UNAVAILABLE', detail, { extra: { providers: causes } });
+    return new ServiceError(code, detail, { extra: { providers: causes } });
   }
 
   private whyNot(p: ProviderHandle, now: number): { kind: string; error: string } {

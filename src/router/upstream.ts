@@ -2,10 +2,13 @@
  * What the balance service needs from its upstreams. The router behind it decides which provider
  * answers; the service only ever sees a head and balances read at that head.
  */
+import type { BlockTag } from '../chain/block-tag.js';
 import type { Head } from '../chain/head.js';
 import type { UpstreamErrorKind } from '../chain/upstream-error.js';
 
 export type { UpstreamErrorKind };
+export type { BalancesRead } from './tag-reads.js';
+import type { BalancesRead } from './tag-reads.js';
 
 /**
  * How one upstream call ended: 'ok', the kind of failure, or 'hedge' for a call withdrawn because
@@ -77,6 +80,15 @@ export interface Upstream {
    * `requestId` goes on the log lines the read causes.
    */
   getBalance(address: string, at: Head, requestId?: string): Promise<BalanceRead>;
+  /** The block `tag` resolves to if known and fresh at `now`, without waiting (cache hits at any tag). */
+  currentBlock(tag: BlockTag, now?: number): Head | undefined;
+  /** The one block `tag` resolves to; rejects with BLOCK_NOT_FOUND (404) or a 502. */
+  resolveBlock(tag: BlockTag, requestId?: string): Promise<Head>;
+  /**
+   * Balances of distinct `addresses` at exactly `at`, in JSON-RPC batches of at most
+   * UPSTREAM_BATCH_MAX calls spread over healthy providers; all or nothing.
+   */
+  getBalances(addresses: readonly string[], at: Head, requestId?: string): Promise<BalancesRead>;
   /**
    * The balance at exactly `at`, proven: `at`'s hash agreed by VERIFY_QUORUM providers, its header
    * hashing to it, an account proof verified against its stateRoot. Rejects with a ServiceError

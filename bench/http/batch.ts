@@ -1,0 +1,126 @@
+/**
+ * `npm run bench:batch`: balances per second for cold addresses through POST /address/balances
+ * (batches of 100 and of 1,000) against single GETs at the same concurrency, and the upstream HTTP
+ * requests 1,000 cold balances cost each way. The service runs as in production (a child process,
+ * service-process.ts) over a real anvil behind a counting fault proxy; the load comes from undici
+ * pools here. The three modes take turns in short slices, so drift on the shared VM cancels out.
+ *
+ *   npm run bench:batch -- [--concurrency 8] [--slice-ms 3000] [--rounds 3] [--upstream-batch 100]
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Pool } from 'undici';
+import { toChecksum } from '../../src/codec/address.js';
+import { startAnvil } from '../../src/dev/local-devnet.js';
+import { startFaultProxy, type FaultProxy } from '../../src/testing/fault-proxy.js';
+import { startService } from './processes.js';
+import { median } from './stats.js';
+
+const { values } = parseArgs({
+  options: {
+    concurrency: { type: 'string', default: '8' },
+    'slice-ms': { type: 'string', default: '3000' },
+    rounds: { type: 'string', default: '3' },
+    'upstream-batch': { type: 'string', default: '100' },
+  },
+});
+const concurrency = Number(values.concurrency);
+const sliceMs = Number(values['slice-ms']);
+const rounds = Number(values.rounds);
+const upstreamBatch = Number(values['upstream-batch']);
+
+const cold = (): string => toChecksum(randomBytes(20).toString('hex'));
+
+interface Mode {
+  readonly name: string;
+  /** Addresses per request (1: a single GET). */
+  readonly size: number;
+}
+
+const MODES: readonly Mode[] = [
+  { name: 'single GET', size: 1 },
+  { name: 'batch of 100', size: 100 },
+  { name: 'batch of 1000', size: 1000 },
+];
+
+async function request(pool: Pool, size: number): Promise<boolean> {
+  if (size === 1) {
+    const res = await pool.request({ method: 'GET', path: `/address/balance/${cold()}` });
+    await res.body.text();
+    return res.statusCode === 200;
+  }
+  const addresses = Array.from({ length: size }, cold);
+  const res = await pool.request({ method: 'POST', path: '/address/balances', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ addresses }) });
+  await res.body.text();
+  return res.statusCode === 200;
+}
+
+/** `concurrency` closed loops for `ms`: balances answered per second, and failures. */
+async function slice(pool: Pool, mode: Mode, ms: number): Promise<{ balancesPerSec: number; failed: number }> {
+  const end = performance.now() + ms;
+  let balances = 0;
+  let failed = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        if (await request(pool, mode.size)) balances += mode.size;
+        else failed++;
+      }
+    }),
+  );
+  return { balancesPerSec: (balances * 1000) / (performance.now() - started), failed };
+}
+
+/** Upstream HTTP requests and eth_getBalance calls for 1,000 cold balances, asked `size` at a time. */
+async function upstreamCost(pool: Pool, proxy: FaultProxy, size: number): Promise<{ requests: number; calls: number }> {
+  // A fresh head first, so the count is the reads' own (no head poll rides along).
+  await request(pool, 1);
+  proxy.reset();
+  const perRequest = Array.from({ length: 1000 / size }, () => size);
+  for (let i = 0; i < perRequest.length; i += concurrency) {
+    await Promise.all(perRequest.slice(i, i + concurrency).map((n) => request(pool, n)));
+  }
+  return { requests: proxy.requests(), calls: proxy.calls.get('eth_getBalance') ?? 0 };
+}
+
+const node = await startAnvil({ chainId: 1 });
+const proxy = await startFaultProxy(node.url);
+const service = await startService('service', {
+  RPC_URLS: `anvil=${proxy.url}`,
+  EXPECTED_CHAIN_ID: '1',
+  UPSTREAM_BATCH_MAX: String(upstreamBatch),
+  // A head that stays fresh through a slice: the comparison is of reads, not head polls.
+  HEAD_MAX_AGE_MS: '60000',
+  CACHE_MAX_ENTRIES: '2000000',
+});
+const pool = new Pool(`http://127.0.0.1:${service.port}`, { connections: concurrency, pipelining: 1 });
+try {
+  for (const mode of MODES) await slice(pool, mode, 500); // warm up
+  const samples = new Map<string, number[]>(MODES.map((m) => [m.name, []]));
+  let failures = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of MODES) {
+      const r = await slice(pool, mode, sliceMs);
+      samples.get(mode.name)!.push(r.balancesPerSec);
+      failures += r.failed;
+    }
+  }
+  const single = median(samples.get('single GET')!);
+  const lines = [`| cold balances, concurrency ${concurrency} | balances/s (median of ${rounds}) | vs single GETs |`, '|---|---:|---:|'];
+  for (const mode of MODES) {
+    const m = median(samples.get(mode.name)!);
+    lines.push(`| ${mode.name} | ${m.toFixed(0)} | ${(m / single).toFixed(1)}x |`);
+  }
+  const costs = [];
+  for (const size of [1, 100, 1000]) costs.push({ size, ...(await upstreamCost(pool, proxy, size)) });
+  lines.push('', `| 1,000 cold balances asked ... | upstream HTTP requests | eth_getBalance calls |`, '|---|---:|---:|');
+  for (const c of costs) lines.push(`| ${c.size === 1 ? 'as 1,000 single GETs' : `in batches of ${c.size}`} | ${c.requests} | ${c.calls} |`);
+  lines.push('', `UPSTREAM_BATCH_MAX=${upstreamBatch}; failed requests: ${failures}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+} finally {
+  await pool.close();
+  await service.stop();
+  await proxy.close();
+  await node.stop();
+}

@@ -1,0 +1,75 @@
+/**
+ * Many addresses at one block (POST /address/balances). Knows nothing of HTTP.
+ *
+ * The tag resolves once to one pinned block (number + hash); every balance of the answer is at
+ * that block, read or cached. Cached addresses come from the in-process cache (the same entries
+ * the single route reads and writes: an answer at a block is the same whichever route asked); the
+ * rest go upstream in JSON-RPC batches (router/batch-read.ts) and are cached for both routes.
+ * Duplicates are read once and answered as asked.
+ */
+import { blockTagEcho, isImmutableTag, type BlockTag } from '../chain/block-tag.js';
+import type { Head } from '../chain/head.js';
+import type { BalanceCache } from '../cache/balance-cache.js';
+import { balanceItem, balancesBody } from '../codec/balances.js';
+import { balanceBody } from '../codec/format.js';
+import { ServiceError } from '../errors.js';
+import type { BalancesRead } from '../router/tag-reads.js';
+import { cacheKey } from './cache-key.js';
+
+/** What the batch needs from the upstream (the router). */
+export interface BatchUpstream {
+  network(): string | undefined;
+  /** The block `tag` resolves to if known and fresh, without waiting. */
+  currentBlock(tag: BlockTag, now?: number): Head | undefined;
+  resolveBlock(tag: BlockTag, requestId?: string): Promise<Head>;
+  getBalances(addresses: readonly string[], at: Head, requestId?: string): Promise<BalancesRead>;
+}
+
+export class BalancesService {
+  constructor(
+    private readonly upstream: BatchUpstream,
+    private readonly cache: BalanceCache,
+  ) {}
+
+  /** The whole 200 body for `addresses` (EIP-55, request order) at the block `tag` resolves to. */
+  async balances(addresses: readonly string[], tag: BlockTag, requestId: string): Promise<string> {
+    const head = this.upstream.currentBlock(tag) ?? (await this.upstream.resolveBlock(tag, requestId));
+    const echo = blockTagEcho(tag);
+    const items = new Map<string, string>();
+    const missing: string[] = [];
+    const now = performance.now();
+    for (const address of addresses) {
+      if (items.has(address)) continue;
+      const item = this.cache.item(cacheKey(address, echo), head, now);
+      if (item !== undefined) items.set(address, item);
+      else {
+        items.set(address, '');
+        missing.push(address);
+      }
+    }
+    let latencyMs = 0;
+    if (missing.length > 0) {
+      const read = await this.upstream.getBalances(missing, head, requestId);
+      latencyMs = read.latencyMs;
+      const network = this.network();
+      const immutable = isImmutableTag(tag);
+      for (let i = 0; i < missing.length; i++) {
+        const address = missing[i]!;
+        const wei = read.wei[i]!;
+        const item = balanceItem(address, wei);
+        items.set(address, item);
+        // The single route's body too, so a later GET at the same tag is a hit.
+        const body = Buffer.from(JSON.stringify(balanceBody(address, network, wei, read.latencyMs, { tag: echo, number: head.numberHex, hash: head.hash })));
+        this.cache.set(cacheKey(address, echo), head, body, { immutable, item });
+      }
+    }
+    const ordered = addresses.map((a) => items.get(a)!);
+    return balancesBody({ network: this.network(), blockTag: echo, blockNumber: head.numberHex, blockHash: head.hash, rpcLatencyMs: latencyMs }, ordered);
+  }
+
+  private network(): string {
+    const network = this.upstream.network();
+    if (network === undefined) throw new ServiceError('INTERNAL', 'network unknown after a read');
+    return network;
+  }
+}
