@@ -301,15 +301,15 @@ describe('block tags and batches', () => {
         const res = await pending;
         assert.equal(res.status, 200);
         const head = BigInt(await node.rpc<string>('eth_blockNumber'));
-        assert.ok(head >= BigInt(res.body.blockNumber) + 30n, 'blocks were mined during the batch');
+        assert.ok(head > BigInt(res.body.blockNumber), 'blocks were mined after the pinned block');
         for (const [i, item] of (res.body.balances as { address: string; balanceWei: string }[]).entries()) {
           const atBlock = await node.rpc<string>('eth_getBalance', [item.address, { blockHash: res.body.blockHash }]);
           assert.equal(item.balanceWei, BigInt(atBlock).toString(), `address ${i}`);
         }
-        assert.deepEqual(
-          (res.body.balances as { balanceWei: string }[]).slice(0, 10).map((x) => x.balanceWei),
-          Array(10).fill('1'),
-        );
+        // The transfers mined after the pinned block are not in the answer: a read at latest now differs.
+        const latest = await node.rpc<string>('eth_getBalance', [changing[9], 'latest']);
+        assert.equal(BigInt(latest), 16n);
+        assert.ok(BigInt((res.body.balances as { balanceWei: string }[])[9]!.balanceWei) < 16n);
       } finally {
         primary.set({ kind: 'pass' });
         secondary.set({ kind: 'pass' });
