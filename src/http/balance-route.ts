@@ -54,27 +54,8 @@ export function balanceHandler(flow: RequestFlow, deps: BalanceRouteDeps): Route
    * the whole process, which cost CPU on every miss and every hit (README, Performance).
    */
   const lookup = (ctx: RequestContext, address: string): void => {
-    flow.inflight++;
     const work = () => service.lookup(address, ctx);
-    let read: Promise<Buffer>;
-    try {
-      read = ctx.trace === undefined ? work() : ctx.trace.lookup(work);
-    } catch (error) {
-      read = Promise.reject(error);
-    }
-    read.then(
-      (body) => {
-        flow.inflight--;
-        if (ctx.aborted || ctx.done) return;
-        ctx.done = true;
-        ctx.res.cork(() => writeBody(ctx.res, 200, JSON_TYPE, body, ctx.requestId, ctx.headers));
-        flow.finish(ctx, 200);
-      },
-      (error: unknown) => {
-        flow.inflight--;
-        flow.fail(ctx, error);
-      },
-    );
+    flow.respond(ctx, ctx.trace === undefined ? work : () => ctx.trace!.lookup(work));
   };
 
   /** Answers a balance whose address check is done: from the cache at once, or after a read. */

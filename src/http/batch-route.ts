@@ -15,7 +15,7 @@ import { ROUTE } from '../observability/metrics.js';
 import { checkBatchAddresses, isJsonContentType, maxBatchBodyBytes, parseBatchBody, type BatchRefusal } from './batch-body.js';
 import { readBody } from './read-body.js';
 import type { RequestContext, RequestFlow, RouteHandler } from './request-flow.js';
-import { JSON_TYPE, withHeaders, writeBody, writeProblemDetails } from './responses.js';
+import { withHeaders, writeProblemDetails } from './responses.js';
 
 export const BATCH_ROUTE = '/address/balances';
 
@@ -44,26 +44,7 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
   };
 
   const read = (ctx: RequestContext, addresses: readonly string[], tag: BlockTag) => {
-    flow.inflight++;
-    let pending: Promise<string>;
-    try {
-      pending = reader.balances(addresses, tag, ctx.requestId);
-    } catch (error) {
-      pending = Promise.reject(error);
-    }
-    pending.then(
-      (body) => {
-        flow.inflight--;
-        if (ctx.aborted || ctx.done) return;
-        ctx.done = true;
-        ctx.res.cork(() => writeBody(ctx.res, 200, JSON_TYPE, body, ctx.requestId, ctx.headers));
-        flow.finish(ctx, 200);
-      },
-      (error: unknown) => {
-        flow.inflight--;
-        flow.fail(ctx, error);
-      },
-    );
+    flow.respond(ctx, () => reader.balances(addresses, tag, ctx.requestId));
   };
 
   const received = (ctx: RequestContext, body: Buffer) => {

@@ -16,7 +16,7 @@ import { LATEST, type BlockTag } from '../chain/block-tag.js';
 import { AccessControl, MAX_URL_LENGTH, screen, type Payer, type Rejection } from './admission.js';
 import { Cors } from './cors.js';
 import { RequestIds } from './request-id.js';
-import { NO_HEADERS, withHeaders, writeProblem, writeProblemDetails, type ExtraHeaders } from './responses.js';
+import { JSON_TYPE, NO_HEADERS, withHeaders, writeBody, writeProblem, writeProblemDetails, type ExtraHeaders } from './responses.js';
 
 const LIMITER_SWEEP_MS = 10_000;
 /** Client went away before the answer (nginx's convention); counted, never written. */
@@ -163,6 +163,34 @@ export class RequestFlow {
     this.recorder.record(ctx.route, status, seconds);
     if (ctx.trace !== undefined) ctx.trace.end(status);
     if (this.accessLog) this.log.debug({ reqId: ctx.requestId, route: ROUTES[ctx.route], status, ms: Math.round(seconds * 1e6) / 1000 }, 'request');
+  }
+
+  /**
+   * Answers an awaiting request (see `awaiting`) with `work`'s JSON body once it settles: 200, or
+   * `fail`. Counted in flight meanwhile (the shutdown drain waits for it). A throw from `work`
+   * itself is treated as its rejection.
+   */
+  respond(ctx: RequestContext, work: () => Promise<string | Buffer>): void {
+    this.inflight++;
+    let pending: Promise<string | Buffer>;
+    try {
+      pending = work();
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (body) => {
+        this.inflight--;
+        if (ctx.aborted || ctx.done) return;
+        ctx.done = true;
+        ctx.res.cork(() => writeBody(ctx.res, 200, JSON_TYPE, body, ctx.requestId, ctx.headers));
+        this.finish(ctx, 200);
+      },
+      (error: unknown) => {
+        this.inflight--;
+        this.fail(ctx, error);
+      },
+    );
   }
 
   /**
