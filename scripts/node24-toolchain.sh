@@ -16,7 +16,13 @@ set -euo pipefail
 NODE_VERSION=24.22.3
 NODE_INTEGRITY='sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA=='
 SUITE=trixie
-MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Debian mirror this machine's apt already uses (DEBIAN_MIRROR overrides it).
+apt_mirror() {
+  awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null ||
+    true
+  awk '$1 == "deb" && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null || true
+}
+MIRROR=${DEBIAN_MIRROR:-$(apt_mirror | head -1)}
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dir=${NODE24_TOOLCHAIN_DIR:-$repo/.toolchain/node24}
@@ -34,6 +40,7 @@ for tool in debootstrap patchelf npm; do
   command -v "$tool" >/dev/null || { say "$tool is missing: apt-get install debootstrap patchelf"; exit 1; }
 done
 [[ $(id -u) == 0 ]] || { say 'debootstrap needs root: run it with sudo'; exit 1; }
+[[ -n $MIRROR ]] || { say 'no Debian mirror in the apt sources: set DEBIAN_MIRROR'; exit 1; }
 
 started=$(date +%s)
 mkdir -p "$(dirname "$dir")"
