@@ -3,10 +3,11 @@
  * config errors, SIGTERM drain, and no secret in any log line.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { startAnvil, seedDevnet } from './dev/local-devnet.js';
 import { startFaultProxy } from './testing/fault-proxy.js';
+import { launch } from './testing/processes.js';
 
 const SEED = '0xc94770007dda54cF92009BFF0dE90c06F603a09f';
 
@@ -19,24 +20,22 @@ interface Proc {
 }
 
 function run(command: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(command, args, {
+  const server = launch(command, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
+  const { child } = server;
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const listening = new Promise<number>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
+    const onData = () => {
+      const match = /"port":(\d+)[^\n]*"msg":"listening"/.exec(server.output());
       if (match !== null) resolve(Number(match[1]));
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    void exit.then((code) => reject(new Error(`exited ${code} before listening:\n${out}`)));
+    void exit.then((code) => reject(new Error(`exited ${code} before listening:\n${server.output()}`)));
   });
   listening.catch(() => undefined);
-  return { child, output: () => out, exit, listening };
+  return { child, output: server.output, exit, listening };
 }
 
 const service = (env: Record<string, string>) => run(process.execPath, ['--import', 'tsx', 'src/main.ts'], env);

@@ -3,12 +3,13 @@
  * server less of the 2 cores), autocannon otherwise, and a closed-loop probe at concurrency 1 for
  * added latency. Every driver can ask for fresh addresses, so a miss phase never hits a cache.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
+import { run } from '../../src/testing/processes.js';
 import { freshAddress, percentile, rpcBody } from './stats.js';
 
 export type LoadMode =
@@ -92,14 +93,9 @@ async function runWrk(spec: LoadSpec): Promise<LoadResult> {
   const path = spec.mode.kind === 'fixed' ? spec.mode.path : '/';
   const args = ['-t1', `-c${spec.connections}`, `-d${spec.durationSec}s`, '--timeout', '5s', '-s', script, `${spec.origin}${path}`];
   try {
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let text = '';
-      child.stdout.on('data', (c: Buffer) => (text += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (text += c.toString()));
-      child.once('error', reject);
-      child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}: ${text}`))));
-    });
+    const ran = await run('wrk', args);
+    const out = ran.stdout + ran.stderr;
+    if (ran.code !== 0) throw new Error(`wrk exited ${ran.code ?? ran.signal}: ${out}`);
     const line = /WRKJSON (\{.*\})/.exec(out);
     if (line === null) throw new Error(`wrk printed no summary: ${out}`);
     const s = JSON.parse(line[1]!) as { requests: number; durationUs: number; errors: number; p50Us: number; p99Us: number };
