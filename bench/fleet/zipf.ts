@@ -2,16 +2,7 @@
  * A Zipf-distributed hot set: rank r (1-based) is asked with weight 1/r^s. Seeded, so two runs (and
  * the with/without Redis groups of one run) ask for the same sequence of addresses.
  */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../src/testing/stats.js';
 
 /** Returns a sampler of ranks 0..n-1 (0 the hottest). */
 export function zipfSampler(n: number, s: number, random: () => number): () => number {

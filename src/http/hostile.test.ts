@@ -12,21 +12,12 @@ import { SEED_ADDRESS, seedDevnet, startAnvil, type AnvilNode } from '../dev/loc
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { RawConnection, type RawResponse } from '../testing/raw-http.js';
+import { mulberry32 } from '../testing/stats.js';
 
 const SEED = Number(process.env.HOSTILE_SEED ?? Date.now() % 1_000_000);
 const API_KEY = 'fuzz-key-0123456789abcdef';
 
-/** mulberry32: small, seedable, good enough to pick test inputs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 class Fuzz {
   private readonly random: () => number;
