@@ -1,9 +1,11 @@
 /**
  * Verification micro-benchmarks, each against its alternative in the same run:
- * - header hash: @ethereumjs/rlp + @noble/hashes keccak (src/verify/header.ts) vs ethers'
- *   encodeRlp + keccak vs @ethereumjs/block createBlockHeaderFromRPC().hash(), on a real Prague
- *   header from anvil;
- * - account proof: @ethereumjs/mpt verifyMerkleProof with an explicit root, on anvil's proofs (a
+ * - keccak256 of a 532-byte node: hash-wasm (src/verify/keccak.ts) vs @noble/hashes;
+ * - header hash: @ethereumjs/rlp + hash-wasm keccak (src/verify/header.ts) vs the same with
+ *   @noble/hashes keccak vs ethers' encodeRlp + keccak vs @ethereumjs/block
+ *   createBlockHeaderFromRPC().hash(), on a real Prague header from anvil;
+ * - account proof: @ethereumjs/mpt verifyMerkleProof with an explicit root (hash-wasm keccak, and
+ *   its default @noble keccak on the deepest proof), on anvil's proofs (a
  *   tiny state: 3 nodes) and on a synthetic state trie of `accounts` accounts (deeper, closer to
  *   mainnet's ~8 branch levels);
  * - where it runs: a proof check inline on the main thread vs on a piscina worker, alone (c=1) and
@@ -12,7 +14,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createBlockHeaderFromRPC } from '@ethereumjs/block';
-import { MerklePatriciaTrie, createMerkleProof } from '@ethereumjs/mpt';
+import { MerklePatriciaTrie, createMerkleProof, verifyMerkleProof } from '@ethereumjs/mpt';
+import { RLP } from '@ethereumjs/rlp';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { encodeRlp, getBytes, toBeHex } from 'ethers';
@@ -21,6 +24,7 @@ import { Bench } from 'tinybench';
 import { startCluster, WATCHED } from '../src/testing/anvil-cluster.js';
 import { verifyAccountProof } from '../src/verify/account-proof.js';
 import { checkHeader, headerFields, headerHash } from '../src/verify/header.js';
+import { keccak256 } from '../src/verify/keccak.js';
 import { runProofTask, type ProofTask, type ProofTaskResult } from '../src/verify/proof-task.js';
 import { summarizeBench, type BenchRow } from './bench-table.js';
 
@@ -33,6 +37,7 @@ export interface VerifyBenchOptions {
 }
 
 export interface VerifyBenchResult {
+  readonly keccak: BenchRow[];
   readonly header: BenchRow[];
   readonly proof: BenchRow[];
   readonly single: BenchRow[];
@@ -94,17 +99,24 @@ export async function runVerifyBench(options: VerifyBenchOptions): Promise<Verif
   // @ethereumjs/common's default hardfork is Prague, what anvil mines.
   const ejsHash = () => `0x${bytesToHex(createBlockHeaderFromRPC(f.block as never, { skipConsensusFormatValidation: true }).hash())}`;
   const ethersHash = () => `0x${bytesToHex(keccak_256(hexToBytes(encodeRlp(headerFields(f.block)).slice(2))))}`;
+  const nobleHash = () => `0x${bytesToHex(keccak_256(RLP.encode(headerFields(f.block).map((h) => hexToBytes(h.slice(2))))))}`;
   // All must agree with the hash anvil gave, or the comparison means nothing.
-  if (ejsHash() !== f.block.hash || ethersHash() !== f.block.hash || headerHash(f.block) !== f.block.hash) throw new Error('header hash implementations disagree with anvil');
+  if (ejsHash() !== f.block.hash || ethersHash() !== f.block.hash || nobleHash() !== f.block.hash || headerHash(f.block) !== f.block.hash) throw new Error('header hash implementations disagree with anvil');
   for (const t of [f.anvilProof, f.absentProof, f.deepProof]) {
     const r = await runProofTask(t);
     if ('error' in r) throw new Error(`fixture proof does not verify: ${r.error}`);
   }
 
   const warmupTime = Math.min(200, options.time);
+  const node = new Uint8Array(532).fill(0x5a);
+  const keccak = new Bench({ name: 'keccak256 of a 532-byte proof node', time: options.time, warmupTime });
+  keccak.add('hash-wasm (ours)', () => void keccak256(node)).add('@noble/hashes keccak_256', () => void keccak_256(node));
+  await keccak.run();
+
   const header = new Bench({ name: 'header hash check (one Prague header)', time: options.time, warmupTime });
   header
-    .add('@ethereumjs/rlp + @noble keccak (ours)', () => void headerHash(f.block))
+    .add('@ethereumjs/rlp + hash-wasm keccak (ours)', () => void headerHash(f.block))
+    .add('@ethereumjs/rlp + @noble keccak', () => void nobleHash())
     .add('ethers encodeRlp + @noble keccak', () => void ethersHash())
     .add('@ethereumjs/block createBlockHeaderFromRPC().hash()', () => void ejsHash())
     .add('checkHeader (ours: hash + claimed + requested)', () => void checkHeader(f.block, f.block.hash as string));
@@ -117,7 +129,11 @@ export async function runVerifyBench(options: VerifyBenchOptions): Promise<Verif
     .add(`anvil absent account (${nodes(f.absentProof)} nodes)`, () => verifyAccountProof(f.absentProof.address, f.absentProof.proof, f.absentProof.stateRoot).then(() => undefined))
     .add(`synthetic ${options.accounts}-account state (${nodes(f.deepProof)} nodes)`, () =>
       verifyAccountProof(f.deepProof.address, f.deepProof.proof, f.deepProof.stateRoot).then(() => undefined),
-    );
+    )
+    .add(`same, @ethereumjs/mpt's default @noble keccak`, () => {
+      const list = (f.deepProof.proof as { accountProof: string[] }).accountProof.map((n) => hexToBytes(n.slice(2)));
+      return verifyMerkleProof(hexToBytes(f.deepProof.address.slice(2)), list, { root: hexToBytes(f.deepProof.stateRoot.slice(2)), useKeyHashing: true }).then(() => undefined);
+    });
   await proof.run();
 
   const pool = new Piscina({ filename: proofWorker.href, minThreads: options.workers, maxThreads: options.workers, idleTimeout: 60_000 });
@@ -140,7 +156,8 @@ export async function runVerifyBench(options: VerifyBenchOptions): Promise<Verif
       return { nodes: list.length, bytes: list.reduce((sum, n) => sum + (n.length - 2) / 2, 0) };
     };
     return {
-      header: summarizeBench(header, 1, '@ethereumjs/rlp + @noble keccak (ours)'),
+      keccak: summarizeBench(keccak, 1, 'hash-wasm (ours)'),
+      header: summarizeBench(header, 1, '@ethereumjs/rlp + hash-wasm keccak (ours)'),
       proof: summarizeBench(proof, 1),
       single: summarizeBench(single, 1, 'inline'),
       burst: summarizeBench(burst, options.burst, 'inline'),

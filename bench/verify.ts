@@ -27,7 +27,7 @@ const options = {
   accounts: quick ? 256 : Number(values.accounts),
 };
 const result = await runVerifyBench(options);
-for (const rows of [result.header, result.proof, result.single, result.burst]) process.stdout.write(`${renderRows(rows)}\n\n`);
+for (const rows of [result.keccak, result.header, result.proof, result.single, result.burst]) process.stdout.write(`${renderRows(rows)}\n\n`);
 process.stdout.write(`| proof | nodes | bytes |\n|---|---:|---:|\n`);
 for (const [name, { nodes, bytes }] of Object.entries(result.proofBytes)) process.stdout.write(`| ${name} | ${nodes} | ${bytes} |\n`);
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');

@@ -5,14 +5,14 @@
  * requests hash). A header whose recomputed hash is not the hash it claims is a lie, whatever call
  * it came in; one whose hash matches commits to its `stateRoot`, which proofs are checked against.
  *
- * @ethereumjs/rlp + @noble/hashes keccak, chosen by bench/verify.bench.ts (README, "Verified
- * balances"): ~0.4x the CPU of @ethereumjs/block's createBlockHeaderFromRPC().hash() and of ethers'
+ * @ethereumjs/rlp + hash-wasm's keccak (./keccak.ts), chosen by bench/verify.bench.ts (README,
+ * "Verified balances") over @ethereumjs/block's createBlockHeaderFromRPC().hash() and ethers'
  * encodeRlp (which alone costs ~65 us a header). A future fork that appends a field
  * needs one row in FIELDS; until then its headers fail the hash check (refused, never trusted).
  */
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { RLP } from '@ethereumjs/rlp';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { keccak256 } from './keccak.js';
 
 type FieldKind = 'hash' | 'address' | 'bloom' | 'quantity' | 'bytes' | 'nonce';
 
@@ -106,7 +106,7 @@ function encodeField(name: string, kind: FieldKind, value: string): string {
 /** keccak256(RLP(header fields)), 0x-hex lowercase. */
 export function headerHash(block: Readonly<Record<string, unknown>>): string {
   const rlp = RLP.encode(headerFields(block).map((hex) => hexToBytes(hex.slice(2))));
-  return `0x${bytesToHex(keccak_256(rlp))}`;
+  return `0x${bytesToHex(keccak256(rlp))}`;
 }
 
 /**
