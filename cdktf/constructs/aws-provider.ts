@@ -17,7 +17,6 @@ const EMULATED_SERVICES = [
   'ecr',
   'ecs',
   'elasticache',
-  'elasticache',
   'elbv2',
   'iam',
   'kms',
