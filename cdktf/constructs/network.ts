@@ -102,7 +102,7 @@ export class Network extends Construct {
       new Route(this, `private-${i}-default`, {
         routeTableId: routes.id,
         destinationCidrBlock: '0.0.0.0/0',
-        natGatewayId: nat?.id,
+        ...(nat === undefined ? {} : { natGatewayId: nat.id }),
       });
       new RouteTableAssociation(this, `private-${i}-association`, {
         subnetId: priv.id,

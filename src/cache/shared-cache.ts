@@ -94,7 +94,13 @@ interface Scripts {
 
 type Waiter = (raw: string | undefined) => void;
 
-export function redisOptions(config: SharedCacheConfig): RedisOptions {
+/**
+ * ioredis' own options, less `replyMapping`: its RedisOptions type declares that member
+ * `| undefined`, which its constructors do not accept under exactOptionalPropertyTypes.
+ */
+export type ClientOptions = Omit<RedisOptions, 'replyMapping'>;
+
+export function redisOptions(config: SharedCacheConfig): ClientOptions {
   return {
     host: config.host,
     port: config.port,

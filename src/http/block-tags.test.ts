@@ -41,7 +41,7 @@ class Client {
   ) {}
 
   async send(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
-    const res = await fetch(this.baseUrl + path, { method, headers, body });
+    const res = await fetch(this.baseUrl + path, body === undefined ? { method, headers } : { method, headers, body });
     const text = await res.text();
     let parsed: unknown = text;
     try {
