@@ -166,6 +166,19 @@ describe('SharedCache on a real Redis', () => {
     assert.equal(upstream.n, 1);
   });
 
+  it('answers a batch in one round trip: shared entries, misses and poison apart', async (t) => {
+    if (!requireRedis(t)) return;
+    const [a, b] = [make(), make()];
+    await Promise.all([ready(a), ready(b)]);
+    const [known, unknown, poisoned] = [freshKey(), freshKey(), freshKey()];
+    a.fillMany([{ ...known, wei: 11n, stateRoot: undefined }]);
+    await redis!.poison(sharedKey('balance-api:', poisoned), encodeSharedValue({ ...known, wei: 666n, stateRoot: undefined }));
+    await sleep(50);
+    assert.deepEqual(await b.getMany([known, unknown, poisoned]), [{ ...known, wei: 11n, stateRoot: undefined }, undefined, undefined]);
+    assert.deepEqual({ hits: b.stats.hits, misses: b.stats.misses, poison: b.stats.errors.poison }, { hits: 1, misses: 1, poison: 1 });
+    assert.equal(a.stats.fills, 1);
+  });
+
   it('uses the key prefix', async (t) => {
     if (!requireRedis(t)) return;
     const cache = make({ REDIS_KEY_PREFIX: 'green-test:' });
@@ -225,6 +238,22 @@ describe('SharedCache when Redis fails', () => {
       assert.equal(cache.breakerState(), 'closed');
     } finally {
       redis.resume();
+      await cache.close();
+      await redis.stop();
+    }
+  });
+
+  it('gives a batch nothing, without throwing, while Redis is down', async (t) => {
+    if (!requireRedis(t)) return;
+    const redis = await startRedisServer();
+    const cache = task(redis.url);
+    try {
+      await ready(cache);
+      await redis.kill();
+      assert.deepEqual(await cache.getMany([freshKey(), freshKey()]), [undefined, undefined]);
+      cache.fillMany([{ ...freshKey(), wei: 1n, stateRoot: undefined }]);
+      assert.ok(cache.stats.errors.connection >= 1, JSON.stringify(cache.stats));
+    } finally {
       await cache.close();
       await redis.stop();
     }

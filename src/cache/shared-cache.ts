@@ -13,10 +13,11 @@
  * cooldowns) stops asking after repeated failures and lets one probe through after a cooldown.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { CircuitBreaker, type BreakerPolicy, type BreakerState } from '../router/breaker.js';
 import type { SharedCacheConfig } from './shared-cache-config.js';
 import { decodeSharedValue, encodeSharedValue, lockKey, sharedKey, type SharedKey, type SharedValue } from './shared-cache-value.js';
+import { connect, quit, type Scripts } from './shared-cache-redis.js';
 import { classifyRedisError, SHARED_CACHE_ERROR_KINDS, SharedCacheTimeout, type SharedCacheErrorKind } from './shared-cache-errors.js';
 
 /** What the caller's own read must yield for it to be shared. */
@@ -69,58 +70,7 @@ export const SHARED_CACHE_BREAKER_POLICY: BreakerPolicy = Object.freeze({
   forgetAfterMs: 60_000,
 });
 
-// KEYS: entry, lock. ARGV: token, lock ms. -> {1, value} | {2} (lock taken by us) | {3} (held by another).
-const CLAIM = `local v = redis.call('GET', KEYS[1])
-if v then return {1, v} end
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {2} end
-return {3}`;
-
-// KEYS: entry, lock. ARGV: value, ttl s, channel, token, message. Writes, frees our lock, tells waiters.
-const FILL = `redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-if ARGV[4] ~= '' and redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
-redis.call('PUBLISH', ARGV[3], ARGV[5])
-return 1`;
-
-// KEYS: lock. ARGV: token, channel, message. The filler's read failed: free the lock, wake waiters now.
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-redis.call('PUBLISH', ARGV[2], ARGV[3])
-return 1`;
-
-interface Scripts {
-  claim(entry: string, lock: string, token: string, lockMs: number): Promise<[number, string?]>;
-  fill(entry: string, lock: string, value: string, ttl: number, channel: string, token: string, message: string): Promise<number>;
-  release(lock: string, token: string, channel: string, message: string): Promise<number>;
-}
-
 type Waiter = (raw: string | undefined) => void;
-
-/**
- * ioredis' own options, less `replyMapping`: its RedisOptions type declares that member
- * `| undefined`, which its constructors do not accept under exactOptionalPropertyTypes.
- */
-export type ClientOptions = Omit<RedisOptions, 'replyMapping'>;
-
-export function redisOptions(config: SharedCacheConfig): ClientOptions {
-  return {
-    host: config.host,
-    port: config.port,
-    username: config.username,
-    password: config.password,
-    db: config.db,
-    tls: config.tls ? { servername: config.host } : undefined,
-    lazyConnect: true,
-    // A request never queues behind a missing connection: it reads upstream instead.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    commandTimeout: config.timeoutMs,
-    connectTimeout: 2000,
-    keepAlive: 10_000,
-    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
-    // Lookups of a burst of misses leave in one write (measured: half the CPU per op at c=2000).
-    enableAutoPipelining: true,
-  };
-}
 
 export class SharedCache {
   readonly stats: SharedCacheStats = {
@@ -152,13 +102,9 @@ export class SharedCache {
     this.breaker = new CircuitBreaker(options.breakerPolicy ?? SHARED_CACHE_BREAKER_POLICY);
     this.channel = `${this.config.keyPrefix}fills`;
     this.waitMs = this.config.timeoutMs + options.upstreamTimeoutMs;
-    const base = redisOptions(this.config);
-    this.client = new Redis(base) as Redis & Scripts;
-    this.client.defineCommand('claim', { numberOfKeys: 2, lua: CLAIM });
-    this.client.defineCommand('fill', { numberOfKeys: 2, lua: FILL });
-    this.client.defineCommand('release', { numberOfKeys: 1, lua: RELEASE });
-    // The subscriber only listens; it may queue its SUBSCRIBE until connected and resubscribes itself.
-    this.subscriber = new Redis({ ...base, enableOfflineQueue: true, commandTimeout: undefined, enableAutoPipelining: false });
+    const { client, subscriber } = connect(this.config);
+    this.client = client;
+    this.subscriber = subscriber;
     this.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
     for (const [name, connection] of [['client', this.client], ['subscriber', this.subscriber]] as const) {
       // ioredis emits 'error' on every failed reconnect; the breaker and counters tell the story.
@@ -249,6 +195,56 @@ export class SharedCache {
     this.stats.waitTimeouts++;
     if (message !== undefined && message !== '') this.stats.errors.poison++;
     return this.readAndFill(key, entry, lock, '', read);
+  }
+
+  /**
+   * Batch lookup (POST /address/balances): one round trip for all of `keys` (GETs pipelined, so
+   * each key keeps its own slot in cluster mode), no fill locks. A missing, unusable or poisoned
+   * entry is undefined; any Redis failure makes them all undefined (the caller reads upstream).
+   */
+  async getMany(keys: readonly SharedKey[]): Promise<Array<SharedValue | undefined>> {
+    const none = keys.map(() => undefined);
+    if (keys.length === 0) return none;
+    if (!this.admit()) {
+      this.stats.bypassed += keys.length;
+      return none;
+    }
+    let raws: Array<string | null>;
+    try {
+      const pipeline = this.client.pipeline();
+      for (const key of keys) pipeline.get(sharedKey(this.config.keyPrefix, key));
+      const replies = await this.bounded(pipeline.exec());
+      raws = (replies ?? []).map(([error, value]) => {
+        if (error !== null) throw error;
+        return value as string | null;
+      });
+      this.succeeded();
+    } catch (error) {
+      this.failed(error);
+      return none;
+    }
+    return keys.map((key, i) => {
+      const raw = raws[i];
+      const value = decodeSharedValue(raw, key);
+      if (value !== undefined) this.stats.hits++;
+      else if (raw !== null && raw !== undefined) this.stats.errors.poison++;
+      else this.stats.misses++;
+      return value;
+    });
+  }
+
+  /** Writes what a batch read upstream, off the response's path (one pipelined round trip). */
+  fillMany(values: readonly SharedValue[]): void {
+    if (values.length === 0) return;
+    const pipeline = this.client.pipeline();
+    for (const value of values) {
+      pipeline.set(sharedKey(this.config.keyPrefix, value), encodeSharedValue(value), 'EX', this.config.ttlSeconds);
+    }
+    this.background(
+      pipeline.exec().then(() => {
+        this.stats.fills += values.length;
+      }),
+    );
   }
 
   private async readAndFill<R extends SharedRead>(key: SharedKey, entry: string, lock: string, token: string, read: () => Promise<R>): Promise<SharedOutcome<R>> {
@@ -348,21 +344,5 @@ export class SharedCache {
     for (const set of this.waiters.values()) for (const waiter of set) waiter(undefined);
     this.waiters.clear();
     await Promise.allSettled([quit(this.client), quit(this.subscriber)]);
-  }
-}
-
-/** QUIT politely when connected (bounded), otherwise just drop the socket and stop reconnecting. */
-async function quit(connection: Redis): Promise<void> {
-  if (connection.status === 'ready') {
-    const timer = setTimeout(() => connection.disconnect(), 500);
-    try {
-      await connection.quit();
-    } catch {
-      connection.disconnect();
-    } finally {
-      clearTimeout(timer);
-    }
-  } else {
-    connection.disconnect();
   }
 }

@@ -1,0 +1,85 @@
+/**
+ * The Redis side of the shared cache: connection options and the three scripts (claim, fill,
+ * release). Each script touches one hash tag (entry + lock), so it runs in cluster mode too.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { SharedCacheConfig } from './shared-cache-config.js';
+
+// KEYS: entry, lock. ARGV: token, lock ms. -> {1, value} | {2} (lock taken by us) | {3} (held by another).
+const CLAIM = `local v = redis.call('GET', KEYS[1])
+if v then return {1, v} end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {2} end
+return {3}`;
+
+// KEYS: entry, lock. ARGV: value, ttl s, channel, token, message. Writes, frees our lock, tells waiters.
+const FILL = `redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if ARGV[4] ~= '' and redis.call('GET', KEYS[2]) == ARGV[4] then redis.call('DEL', KEYS[2]) end
+redis.call('PUBLISH', ARGV[3], ARGV[5])
+return 1`;
+
+// KEYS: lock. ARGV: token, channel, message. The filler's read failed: free the lock, wake waiters now.
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1`;
+
+export interface Scripts {
+  claim(entry: string, lock: string, token: string, lockMs: number): Promise<[number, string?]>;
+  fill(entry: string, lock: string, value: string, ttl: number, channel: string, token: string, message: string): Promise<number>;
+  release(lock: string, token: string, channel: string, message: string): Promise<number>;
+}
+
+/**
+ * ioredis' own options, less `replyMapping`: its RedisOptions type declares that member
+ * `| undefined`, which its constructors do not accept under exactOptionalPropertyTypes.
+ */
+export type ClientOptions = Omit<RedisOptions, 'replyMapping'>;
+
+export function redisOptions(config: SharedCacheConfig): ClientOptions {
+  return {
+    host: config.host,
+    port: config.port,
+    username: config.username,
+    password: config.password,
+    db: config.db,
+    tls: config.tls ? { servername: config.host } : undefined,
+    lazyConnect: true,
+    // A request never queues behind a missing connection: it reads upstream instead.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    commandTimeout: config.timeoutMs,
+    connectTimeout: 2000,
+    keepAlive: 10_000,
+    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    // The lookups of one event-loop turn leave in one write (a burst of misses after a new block).
+    enableAutoPipelining: true,
+  };
+}
+
+/** The command connection (with the scripts) and the subscriber for fill messages. */
+export function connect(config: SharedCacheConfig): { client: Redis & Scripts; subscriber: Redis } {
+  const base = redisOptions(config);
+  const client = new Redis(base) as Redis & Scripts;
+  client.defineCommand('claim', { numberOfKeys: 2, lua: CLAIM });
+  client.defineCommand('fill', { numberOfKeys: 2, lua: FILL });
+  client.defineCommand('release', { numberOfKeys: 1, lua: RELEASE });
+  // The subscriber only listens; it may queue its SUBSCRIBE until connected and resubscribes itself.
+  const subscriber = new Redis({ ...base, enableOfflineQueue: true, commandTimeout: undefined, enableAutoPipelining: false });
+  return { client, subscriber };
+}
+
+/** QUIT politely when connected (bounded), otherwise just drop the socket and stop reconnecting. */
+export async function quit(connection: Redis): Promise<void> {
+  if (connection.status === 'ready') {
+    const timer = setTimeout(() => connection.disconnect(), 500);
+    try {
+      await connection.quit();
+    } catch {
+      connection.disconnect();
+    } finally {
+      clearTimeout(timer);
+    }
+  } else {
+    connection.disconnect();
+  }
+}
