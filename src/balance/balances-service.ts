@@ -6,6 +6,11 @@
  * the single route reads and writes: an answer at a block is the same whichever route asked); the
  * rest go upstream in JSON-RPC batches (router/batch-read.ts) and are cached for both routes.
  * Duplicates are read once and answered as asked.
+ *
+ * Verified (?verify=true or VERIFY_PROOFS=on): the block's state root comes from the quorum-checked
+ * header first, then each missing address is proven on its own (eth_getProof calls issued in one
+ * turn still travel as one JSON-RPC batch per provider), all or nothing; verified entries are
+ * cached under their own keys, never mixed with unverified ones.
  */
 import { blockTagEcho, isImmutableTag, type BlockTag } from '../chain/block-tag.js';
 import type { Head } from '../chain/head.js';
@@ -14,6 +19,8 @@ import { balanceItem, balancesBody } from '../codec/balances.js';
 import { balanceBody } from '../codec/format.js';
 import { ServiceError } from '../errors.js';
 import type { BalancesRead } from '../router/tag-reads.js';
+import type { VerifiedBalanceRead } from '../router/upstream.js';
+import { verifiedKey } from './balance-service.js';
 import { cacheKey } from './cache-key.js';
 
 /** What the batch needs from the upstream (the router). */
@@ -23,6 +30,9 @@ export interface BatchUpstream {
   currentBlock(tag: BlockTag, now?: number): Head | undefined;
   resolveBlock(tag: BlockTag, requestId?: string): Promise<Head>;
   getBalances(addresses: readonly string[], at: Head, requestId?: string): Promise<BalancesRead>;
+  /** The state root of `at` once a quorum agrees on its hash (cached per block hash). */
+  verifiedStateRoot(at: Head, requestId?: string): Promise<string>;
+  getVerifiedBalance(address: string, at: Head, requestId?: string): Promise<VerifiedBalanceRead>;
 }
 
 export class BalancesService {
@@ -32,15 +42,17 @@ export class BalancesService {
   ) {}
 
   /** The whole 200 body for `addresses` (EIP-55, request order) at the block `tag` resolves to. */
-  async balances(addresses: readonly string[], tag: BlockTag, requestId: string): Promise<string> {
+  async balances(addresses: readonly string[], tag: BlockTag, requestId: string, verify = false): Promise<string> {
     const head = this.upstream.currentBlock(tag) ?? (await this.upstream.resolveBlock(tag, requestId));
     const echo = blockTagEcho(tag);
+    const stateRoot = verify ? await this.upstream.verifiedStateRoot(head, requestId) : undefined;
+    const key = (address: string) => cacheKey(verify ? verifiedKey(address) : address, echo);
     const items = new Map<string, string>();
     const missing: string[] = [];
     const now = performance.now();
     for (const address of addresses) {
       if (items.has(address)) continue;
-      const item = this.cache.item(cacheKey(address, echo), head, now);
+      const item = this.cache.item(key(address), head, now);
       if (item !== undefined) items.set(address, item);
       else {
         items.set(address, '');
@@ -49,7 +61,7 @@ export class BalancesService {
     }
     let latencyMs = 0;
     if (missing.length > 0) {
-      const read = await this.upstream.getBalances(missing, head, requestId);
+      const read = stateRoot === undefined ? await this.upstream.getBalances(missing, head, requestId) : await this.proveAll(missing, head, requestId);
       latencyMs = read.latencyMs;
       const network = this.network();
       const immutable = isImmutableTag(tag);
@@ -59,12 +71,20 @@ export class BalancesService {
         const item = balanceItem(address, wei);
         items.set(address, item);
         // The single route's body too, so a later GET at the same tag is a hit.
-        const body = Buffer.from(JSON.stringify(balanceBody(address, network, wei, read.latencyMs, { tag: echo, number: head.numberHex, hash: head.hash })));
-        this.cache.set(cacheKey(address, echo), head, body, { immutable, item });
+        const at = { tag: echo, number: head.numberHex, hash: head.hash };
+        const proven = stateRoot === undefined ? undefined : { blockHash: head.hash, stateRoot };
+        const body = Buffer.from(JSON.stringify(balanceBody(address, network, wei, read.latencyMs, at, proven)));
+        this.cache.set(key(address), head, body, { immutable, item });
       }
     }
     const ordered = addresses.map((a) => items.get(a)!);
-    return balancesBody({ network: this.network(), blockTag: echo, blockNumber: head.numberHex, blockHash: head.hash, rpcLatencyMs: latencyMs }, ordered);
+    return balancesBody({ network: this.network(), blockTag: echo, blockNumber: head.numberHex, blockHash: head.hash, rpcLatencyMs: latencyMs, stateRoot }, ordered);
+  }
+
+  /** Every address proven at `at` (all or nothing: the first that cannot be verified fails the batch). */
+  private async proveAll(addresses: readonly string[], at: Head, requestId: string): Promise<BalancesRead> {
+    const reads = await Promise.all(addresses.map((address) => this.upstream.getVerifiedBalance(address, at, requestId)));
+    return { wei: reads.map((r) => r.wei), latencyMs: Math.max(...reads.map((r) => r.latencyMs)), requests: reads.length };
   }
 
   private network(): string {

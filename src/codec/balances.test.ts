@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { balanceBody } from './format.js';
-import { balanceItem, balanceItems, balancesBody, checkAddresses } from './balances.js';
+import { balanceItem, balanceItems, balancesBody, checkAddresses, itemAndBody } from './balances.js';
 
 const A = '0xc94770007dda54cF92009BFF0dE90c06F603a09f';
 const HASH = '0x' + 'cd'.repeat(32);
@@ -11,6 +11,17 @@ describe('batch codec', () => {
     for (const wei of [0n, 1n, 136_500_000_000_000n, 10n ** 18n, 123_456_789_012_345_678_901_234n]) {
       const single = balanceBody(A, 'mainnet', wei, 1, { tag: 'latest', number: '0x1', hash: HASH });
       assert.deepEqual(JSON.parse(balanceItem(A, wei)), { address: A, balance: single.balance, balanceWei: single.balanceWei });
+    }
+  });
+
+  it("makes the single route's exact body bytes alongside the item", () => {
+    for (const [wei, latency] of [[0n, 0], [1n, 1.005], [136_500_000_000_000n, 12.3456], [2n ** 200n - 1n, 1000]] as const) {
+      const at = { tag: 'finalized', number: '0x10', hash: HASH };
+      const both = itemAndBody(A, wei, { network: 'mainnet', rpcLatencyMs: latency, at });
+      assert.equal(both.body, JSON.stringify(balanceBody(A, 'mainnet', wei, latency, at)));
+      assert.equal(both.item, balanceItem(A, wei));
+      const proven = itemAndBody(A, wei, { network: 'mainnet', rpcLatencyMs: latency, at, stateRoot: HASH });
+      assert.equal(proven.body, JSON.stringify(balanceBody(A, 'mainnet', wei, latency, at, { blockHash: HASH, stateRoot: HASH })));
     }
   });
 
@@ -24,6 +35,7 @@ describe('batch codec', () => {
       blockHash: HASH,
       headBlockNumber: '0x10',
       rpcLatencyMs: 1.23,
+      verified: false,
       balances: [
         { address: A, balance: '0.000000000000000001', balanceWei: '1' },
         { address: A, balance: '0.000000000000000002', balanceWei: '2' },

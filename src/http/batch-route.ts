@@ -16,19 +16,22 @@ import { checkBatchAddresses, isJsonContentType, maxBatchBodyBytes, parseBatchBo
 import { readBody } from './read-body.js';
 import type { RequestContext, RequestFlow, RouteHandler } from './request-flow.js';
 import { withHeaders, writeProblemDetails } from './responses.js';
+import { VERIFY_PARAM_ERROR, verifyParam } from '../verify/verify-param.js';
 
 export const BATCH_ROUTE = '/address/balances';
 
 /** What the route needs from the balance service. */
 export interface BalancesReader {
   /** The whole 200 body for `addresses` (EIP-55, request order) at the block `tag` resolves to. */
-  balances(addresses: readonly string[], tag: BlockTag, requestId: string): Promise<string>;
+  balances(addresses: readonly string[], tag: BlockTag, requestId: string, verify?: boolean): Promise<string>;
 }
 
 export interface BatchRouteDeps {
   readonly reader: BalancesReader;
   readonly memo: AddressMemo;
   readonly maxAddresses: number;
+  /** VERIFY_PROOFS=on: verified unless the request says ?verify=false. */
+  readonly verifyByDefault?: boolean;
 }
 
 export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHandler {
@@ -44,7 +47,7 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
   };
 
   const read = (ctx: RequestContext, addresses: readonly string[], tag: BlockTag) => {
-    flow.respond(ctx, () => reader.balances(addresses, tag, ctx.requestId));
+    flow.respond(ctx, () => reader.balances(addresses, tag, ctx.requestId, ctx.verify));
   };
 
   const received = (ctx: RequestContext, body: Buffer) => {
@@ -71,6 +74,14 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
   };
 
   return flow.handler(ROUTE.balances, { method: 'post', checks: 'identify', maxBody, cors: true }, (ctx: RequestContext, req: HttpRequest) => {
+    const verify = verifyParam(req.getQuery('verify'), deps.verifyByDefault === true);
+    if (verify === undefined) {
+      // The body stays unread: close the connection after the answer.
+      ctx.done = true;
+      flow.finish(ctx, writeProblemDetails(ctx.res, 'BAD_REQUEST', VERIFY_PARAM_ERROR, ctx.requestId, { instance: BATCH_ROUTE, headers: ctx.headers, close: true }));
+      return;
+    }
+    ctx.verify = verify;
     const contentType = req.getHeader('content-type');
     if (!isJsonContentType(contentType)) {
       // The body stays unread: close the connection after the answer.

@@ -225,6 +225,7 @@ describe('block tags and batches', () => {
         blockHash: block.hash,
         headBlockNumber: block.number,
         rpcLatencyMs: res.body.rpcLatencyMs,
+        verified: false,
         balances: [
           { address: a, balance: single.body.balance, balanceWei: '1000000000000000001' },
           { address: b, balance: '0.000000000000000005', balanceWei: '5' },

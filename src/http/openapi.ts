@@ -29,6 +29,15 @@ const READ_CODES: readonly ErrorCode[] = ['INVALID_BLOCK_TAG', 'BLOCK_NOT_FOUND'
 /** Verified reads (VERIFY_PROOFS, ?verify=): src/verify/. */
 const VERIFY_CODES: readonly ErrorCode[] = ['UNVERIFIABLE'];
 
+const VERIFY_PARAMETER = {
+  name: 'verify',
+  in: 'query',
+  required: false,
+  description:
+    'true: prove the balance against the block state root (a quorum-agreed block hash, its header, an account proof); default VERIFY_PROOFS. Anything but true/false is BAD_REQUEST',
+  schema: { type: 'string', enum: ['true', 'false'] },
+} as const;
+
 const BLOCK_TAG_DESCRIPTION =
   '`latest` (default), `safe`, `finalized`, a block number (decimal `19000000` or hex `0x121eac0`, at most 2^64-1) or a block hash (`0x` + 64 hex digits). ' +
   'Anything else (a sign, a fraction, an exponent, `pending`, a hash of the wrong length) is INVALID_BLOCK_TAG. ' +
@@ -102,13 +111,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
               schema: { type: 'string' },
             },
             { name: 'blockTag', in: 'query', required: false, description: BLOCK_TAG_DESCRIPTION, schema: { type: 'string', default: 'latest' } },
-            {
-              name: 'verify',
-              in: 'query',
-              required: false,
-              description: 'true: prove the balance against the block state root (a quorum-agreed block hash, its header, an account proof); default VERIFY_PROOFS. Anything but true/false is BAD_REQUEST',
-              schema: { type: 'string', enum: ['true', 'false'] },
-            },
+            VERIFY_PARAMETER,
           ],
           responses: {
             '200': ok('The balance', { $ref: '#/components/schemas/Balance' }),
@@ -129,6 +132,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
             required: true,
             content: { 'application/json': { schema: { $ref: '#/components/schemas/BalancesRequest' } } },
           },
+          parameters: [VERIFY_PARAMETER],
           responses: {
             '200': ok('The balances', { $ref: '#/components/schemas/Balances' }),
             ...problemResponses([
@@ -139,6 +143,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
               'INVALID_ADDRESSES',
               'UNSUPPORTED_MEDIA_TYPE',
               ...READ_CODES,
+              ...VERIFY_CODES,
             ]),
           },
         },
@@ -247,7 +252,8 @@ export function openApiDocument(options: OpenApiOptions): Json {
                 additionalProperties: false,
               },
             },
-            verified: { type: 'boolean' },
+            verified: { type: 'boolean', description: 'true when every balance was proven against the block state root' },
+            stateRoot: { ...BLOCK_HASH, description: 'State root the balances were proven against (verified answers only)' },
           },
           additionalProperties: false,
         },

@@ -77,7 +77,10 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
     }),
   );
 
-  app.post(BATCH_ROUTE, batchHandler(flow, { reader: deps.balances, memo: deps.memo, maxAddresses: config.batchMaxAddresses }));
+  app.post(
+    BATCH_ROUTE,
+    batchHandler(flow, { reader: deps.balances, memo: deps.memo, maxAddresses: config.batchMaxAddresses, verifyByDefault: config.verifyProofs }),
+  );
 
   const openapi = openApiBody({ batchMaxAddresses: config.batchMaxAddresses, upstreamBatchMax: config.upstreamBatchMax });
   app.get(

@@ -229,6 +229,10 @@ export class ProviderRouter implements Upstream {
     }));
   }
 
+  verifiedStateRoot(at: Head, requestId?: string): Promise<string> {
+    return this.verifier.header(at, requestId).then((header) => header.stateRoot);
+  }
+
   /** `p` answered something the math refutes: untrusted for the cool-down, logged once per episode. */
   private distrust(p: ProviderHandle, cause: string, requestId: string | undefined): void {
     const now = this.clock();

@@ -95,6 +95,8 @@ export interface Upstream {
    * (502 UNVERIFIABLE) listing each provider's cause when no provider yields a verifiable answer.
    */
   getVerifiedBalance(address: string, at: Head, requestId?: string): Promise<VerifiedBalanceRead>;
+  /** The state root of `at` once a quorum agrees on its hash and its header hashes to it (cached per block hash). */
+  verifiedStateRoot(at: Head, requestId?: string): Promise<string>;
   /** The last service head seen, however old (for /readyz and metrics). */
   lastHead(): { head: Head; ageMs: number } | undefined;
   ready(): boolean;

@@ -175,6 +175,44 @@ describe('verified balances (VERIFY_PROOFS=on)', () => {
   });
 });
 
+describe('verified batches (POST /address/balances)', () => {
+  const post = async (app: TestApp, query: string, addresses: readonly string[]) => {
+    const res = await fetch(`${app.baseUrl}/address/balances${query}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ addresses }) });
+    return { status: res.status, body: (await res.json()) as { verified: boolean; stateRoot?: string; blockNumber: string; blockHash: string; balances: { address: string; balanceWei: string }[]; code?: string } };
+  };
+
+  it('proves every balance of a batch while provider a forges proofs, and a ends up untrusted', async () => {
+    await withApp({ VERIFY_PROOFS: 'off' }, async (app) => {
+      await cluster.mine();
+      proxies[0]!.set({ kind: 'forge-proof' });
+      for (const p of proxies.slice(1)) p.set({ fault: { kind: 'delay', ms: 15 }, methods: ['eth_getProof'] });
+      // A batch's proofs go to the best-ranked provider; a few batches let the fast liar rank first.
+      let untrusted = false;
+      for (let round = 0; round < 6 && !untrusted; round++) {
+        const { status, body } = await post(app, '?verify=true', ADDRESSES);
+        const block = await cluster.synced[1]!.rpc<{ hash: string; stateRoot: string }>('eth_getBlockByNumber', [body.blockNumber, false]);
+        const number = BigInt(body.blockNumber);
+        assert.deepEqual(
+          { status, verified: body.verified, stateRoot: body.stateRoot, hash: body.blockHash, balances: body.balances.map((b) => b.balanceWei) },
+          { status: 200, verified: true, stateRoot: block.stateRoot, hash: block.hash, balances: ADDRESSES.map((a) => cluster.balanceAt(a, number).toString()) },
+        );
+        untrusted = (await stateOf(app, 'a')) === 'untrusted';
+        await cluster.mine();
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      assert.equal(untrusted, true);
+    });
+  });
+
+  it('says verified: false without verification, and refuses a bad verify value', async () => {
+    await withApp({}, async (app) => {
+      const plain = await post(app, '', ADDRESSES.slice(0, 2));
+      const bad = await post(app, '?verify=1', ADDRESSES.slice(0, 2));
+      assert.deepEqual([plain.status, plain.body.verified, plain.body.stateRoot, bad.status, bad.body.code], [200, false, undefined, 400, 'BAD_REQUEST']);
+    });
+  });
+});
+
 describe('unverified balances (VERIFY_PROOFS=off)', () => {
   it('answers verified: false, and ?verify=true verifies', async () => {
     await withApp({}, async (app) => {
