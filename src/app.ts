@@ -67,7 +67,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const codec = createCodec(config.workers);
   const memo = new AddressMemo(config.addressChecksum);
   const sharedCache = await startSharedCache(config, log, metrics);
-  const balances = new BalancesService(upstream, cache);
+  const balances = new BalancesService(upstream, cache, sharedCache);
   const service = new BalanceService(upstream, cache, codec, sharedCache);
   metrics.watch({ cache, upstream, codec });
   let server: RunningServer | undefined;

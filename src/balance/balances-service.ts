@@ -15,6 +15,7 @@
 import { blockTagEcho, isImmutableTag, type BlockTag } from '../chain/block-tag.js';
 import type { Head } from '../chain/head.js';
 import type { BalanceCache } from '../cache/balance-cache.js';
+import type { SharedCache } from '../cache/shared-cache.js';
 import { balanceItem, balancesBody } from '../codec/balances.js';
 import { balanceBody } from '../codec/format.js';
 import { ServiceError } from '../errors.js';
@@ -26,6 +27,8 @@ import { cacheKey } from './cache-key.js';
 /** What the batch needs from the upstream (the router). */
 export interface BatchUpstream {
   network(): string | undefined;
+  /** The chain id served (the shared cache keys by it); undefined until known. */
+  chainId(): number | undefined;
   /** The block `tag` resolves to if known and fresh, without waiting. */
   currentBlock(tag: BlockTag, now?: number): Head | undefined;
   resolveBlock(tag: BlockTag, requestId?: string): Promise<Head>;
@@ -39,6 +42,8 @@ export class BalancesService {
   constructor(
     private readonly upstream: BatchUpstream,
     private readonly cache: BalanceCache,
+    /** The fleet's shared level (REDIS_URL): asked for the in-process misses, in one round trip. */
+    private readonly shared?: Pick<SharedCache, 'getMany' | 'fillMany'>,
   ) {}
 
   /** The whole 200 body for `addresses` (EIP-55, request order) at the block `tag` resolves to. */
@@ -60,21 +65,36 @@ export class BalancesService {
       }
     }
     let latencyMs = 0;
+    const immutable = isImmutableTag(tag);
+    const store = (address: string, wei: bigint, readMs: number) => {
+      const item = balanceItem(address, wei);
+      items.set(address, item);
+      // The single route's body too, so a later GET at the same tag is a hit.
+      const at = { tag: echo, number: head.numberHex, hash: head.hash };
+      const proven = stateRoot === undefined ? undefined : { blockHash: head.hash, stateRoot };
+      const body = Buffer.from(JSON.stringify(balanceBody(address, this.network(), wei, readMs, at, proven)));
+      this.cache.set(key(address), head, body, { immutable, item });
+    };
+    const chainId = this.shared === undefined ? undefined : this.upstream.chainId();
+    if (missing.length > 0 && this.shared !== undefined && chainId !== undefined) {
+      // Keyed by chain id + block hash + address (+ verified): another task's answer at this block.
+      const started = performance.now();
+      const shared = await this.shared.getMany(missing.map((address) => ({ chainId, blockHash: head.hash, address, verified: verify })));
+      latencyMs = performance.now() - started;
+      const still: string[] = [];
+      missing.forEach((address, i) => {
+        const value = shared[i];
+        if (value !== undefined && value.stateRoot === stateRoot) store(address, value.wei, latencyMs);
+        else still.push(address);
+      });
+      missing.splice(0, missing.length, ...still);
+    }
     if (missing.length > 0) {
       const read = stateRoot === undefined ? await this.upstream.getBalances(missing, head, requestId) : await this.proveAll(missing, head, requestId);
       latencyMs = read.latencyMs;
-      const network = this.network();
-      const immutable = isImmutableTag(tag);
-      for (let i = 0; i < missing.length; i++) {
-        const address = missing[i]!;
-        const wei = read.wei[i]!;
-        const item = balanceItem(address, wei);
-        items.set(address, item);
-        // The single route's body too, so a later GET at the same tag is a hit.
-        const at = { tag: echo, number: head.numberHex, hash: head.hash };
-        const proven = stateRoot === undefined ? undefined : { blockHash: head.hash, stateRoot };
-        const body = Buffer.from(JSON.stringify(balanceBody(address, network, wei, read.latencyMs, at, proven)));
-        this.cache.set(key(address), head, body, { immutable, item });
+      missing.forEach((address, i) => store(address, read.wei[i]!, read.latencyMs));
+      if (chainId !== undefined) {
+        this.shared?.fillMany(missing.map((address, i) => ({ chainId, blockHash: head.hash, address, verified: verify, wei: read.wei[i]!, stateRoot })));
       }
     }
     const ordered = addresses.map((a) => items.get(a)!);
