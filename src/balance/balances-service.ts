@@ -16,8 +16,7 @@ import { blockTagEcho, isImmutableTag, type BlockTag } from '../chain/block-tag.
 import type { Head } from '../chain/head.js';
 import type { BalanceCache } from '../cache/balance-cache.js';
 import type { SharedCache } from '../cache/shared-cache.js';
-import { balanceItem, balancesBody } from '../codec/balances.js';
-import { balanceBody } from '../codec/format.js';
+import { balancesBody, itemAndBody } from '../codec/balances.js';
 import { ServiceError } from '../errors.js';
 import type { BalancesRead } from '../router/tag-reads.js';
 import type { VerifiedBalanceRead } from '../router/upstream.js';
@@ -66,14 +65,12 @@ export class BalancesService {
     }
     let latencyMs = 0;
     const immutable = isImmutableTag(tag);
+    const at = { tag: echo, number: head.numberHex, hash: head.hash };
     const store = (address: string, wei: bigint, readMs: number) => {
-      const item = balanceItem(address, wei);
+      // The item and the single route's body (a later GET at the same tag is a hit), one formatting.
+      const { item, body } = itemAndBody(address, wei, { network: this.network(), rpcLatencyMs: readMs, at, stateRoot });
       items.set(address, item);
-      // The single route's body too, so a later GET at the same tag is a hit.
-      const at = { tag: echo, number: head.numberHex, hash: head.hash };
-      const proven = stateRoot === undefined ? undefined : { blockHash: head.hash, stateRoot };
-      const body = Buffer.from(JSON.stringify(balanceBody(address, this.network(), wei, readMs, at, proven)));
-      this.cache.set(key(address), head, body, { immutable, item });
+      this.cache.set(key(address), head, Buffer.from(body), { immutable, item });
     };
     const chainId = this.shared === undefined ? undefined : this.upstream.chainId();
     if (missing.length > 0 && this.shared !== undefined && chainId !== undefined) {
