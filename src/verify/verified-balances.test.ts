@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startCluster, WATCHED, type AnvilCluster } from '../testing/anvil-cluster.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../testing/fault-proxy.js';
-import { eventually } from '../testing/router-fixture.js';
+import { eventually, FAKE_KEY, FAKE_TOKEN } from '../testing/router-fixture.js';
 import { startTestApp, type TestApp } from '../testing/start-app.js';
 import type { ProviderSnapshot } from '../router/upstream.js';
 
@@ -32,7 +32,8 @@ after(async () => {
 async function withApp(env: Record<string, string>, run: (app: TestApp) => Promise<void>): Promise<void> {
   for (const p of proxies) p.set({ kind: 'pass' });
   const app = await startTestApp({
-    RPC_URLS: proxies.map((p, i) => `${NAMES[i]}=${p.url}`).join(','),
+    // Keys in the URLs, as real providers have them: they must never show in an answer.
+    RPC_URLS: proxies.map((p, i) => `${NAMES[i]}=${p.url}/v3/${FAKE_KEY}?token=${FAKE_TOKEN}`).join(','),
     EXPECTED_CHAIN_ID: String(cluster.chainId),
     ADDRESS_CHECKSUM: 'lenient',
     HEAD_MAX_AGE_MS: '100',
@@ -159,6 +160,8 @@ describe('verified balances (VERIFY_PROOFS=on)', () => {
         { status: 502, code: 'UNVERIFIABLE', names: ['a', 'b', 'c'] },
       );
       assert.notEqual(body.providers.find((p) => p.name === 'c')?.kind, undefined);
+      const text = JSON.stringify(body);
+      assert.ok(!text.includes(FAKE_KEY) && !text.includes(FAKE_TOKEN), text);
     });
   });
 
