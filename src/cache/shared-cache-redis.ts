@@ -64,7 +64,10 @@ export function connect(config: SharedCacheConfig): { client: Redis & Scripts; s
   client.defineCommand('fill', { numberOfKeys: 2, lua: FILL });
   client.defineCommand('release', { numberOfKeys: 1, lua: RELEASE });
   // The subscriber only listens; it may queue its SUBSCRIBE until connected and resubscribes itself.
-  const subscriber = new Redis({ ...base, enableOfflineQueue: true, commandTimeout: undefined, enableAutoPipelining: false });
+  // Its SUBSCRIBE may wait in the offline queue for as long as Redis is away: no command timeout,
+  // no retry limit (commandTimeout left out of its options).
+  const { commandTimeout: _unbounded, ...listening } = base;
+  const subscriber = new Redis({ ...listening, enableOfflineQueue: true, maxRetriesPerRequest: null, enableAutoPipelining: false });
   return { client, subscriber };
 }
 

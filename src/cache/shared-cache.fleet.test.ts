@@ -29,9 +29,15 @@ describe('a fleet sharing one Redis', { timeout: 120_000 }, () => {
       ADDRESS_CHECKSUM: 'lenient',
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: PREFIX,
+      // Generous, so a busy test machine (four apps and anvil in one process pair) does not turn
+      // a slow Redis answer into an upstream read and the counts below stay exact.
+      REDIS_TIMEOUT_MS: '500',
       ...env,
     });
     apps.push(app);
+    // Redis connects in the background (it never holds up a start); tests wait for it.
+    for (let i = 0; i < 500 && app.sharedCache?.sharing() !== true; i++) await sleep(10);
+    assert.equal(app.sharedCache?.sharing(), true, 'connected to Redis and subscribed');
     return app;
   };
   const reads = () => proxy.calls.get('eth_getBalance') ?? 0;

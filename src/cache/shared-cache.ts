@@ -91,6 +91,7 @@ export class SharedCache {
   private readonly tokenPrefix = randomBytes(6).toString('hex');
   private tokens = 0;
   private closed = false;
+  private subscribed = false;
   private readonly clock: () => number;
   private readonly config: SharedCacheConfig;
   private readonly logger: SharedCacheLogger | undefined;
@@ -116,10 +117,20 @@ export class SharedCache {
   /** Connects in the background: the service starts and answers whether or not Redis is there. */
   start(): void {
     this.client.connect().catch(() => {});
-    this.subscriber.connect().then(
-      () => this.subscriber.subscribe(this.channel),
+    this.subscriber.connect().catch(() => {});
+    // Queued until the subscriber connects (also when Redis comes up after this task); ioredis
+    // subscribes again by itself after every reconnect.
+    this.subscriber.subscribe(this.channel).then(
+      () => {
+        this.subscribed = true;
+      },
       () => {},
     );
+  }
+
+  /** Connected and listening for fills: what tests (and nothing on a request's path) wait for. */
+  sharing(): boolean {
+    return this.client.status === 'ready' && this.subscriber.status === 'ready' && this.subscribed;
   }
 
   breakerState(now: number = this.clock()): BreakerState {
