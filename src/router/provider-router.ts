@@ -94,6 +94,8 @@ export class ProviderRouter implements Upstream {
         this.calls.invoke(p, method, params, asIs, { cancel, requestId }).then(({ value, latencyMs }) => ({ result: value.result, latencyMs })),
       distrust: (p, cause, requestId) => this.distrust(p, cause, requestId),
       unverifiable: (detail, causes) => this.unverifiable(detail, causes),
+      firstOf: (order, read, failures) =>
+        failover({ order, read, failures, budget: this.budget, deadlineMs: config.requestDeadlineMs, hedgeDelayMs: (p) => hedgeDelayMs(p.p95()) }),
       quorum: config.verifyQuorum,
       deadlineMs: config.requestDeadlineMs,
     });

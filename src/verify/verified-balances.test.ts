@@ -141,6 +141,18 @@ describe('verified balances (VERIFY_PROOFS=on)', () => {
     });
   });
 
+  it('hedges a proof read: a provider that never answers eth_getProof does not hold the read past the deadline', async () => {
+    // Without a hedge, the hung call would run into the 3 s deadline (its own timeout is 10 s).
+    await withApp({ VERIFY_PROOFS: 'on', UPSTREAM_TIMEOUT_MS: '10000', REQUEST_DEADLINE_MS: '3000' }, async (app) => {
+      proxies[0]!.set({ fault: { kind: 'hang' }, methods: ['eth_getProof'] });
+      proxies[0]!.reset();
+      for (const p of proxies.slice(1)) p.set({ fault: { kind: 'delay', ms: 15 }, methods: ['eth_getProof'] });
+      const run = await drive(app, 2, '');
+      assert.deepEqual({ wrong: run.wrong, failed: run.failed, unverified: run.unverified }, { wrong: 0, failed: 0, unverified: 0 });
+      assert.ok((proxies[0]!.calls.get('eth_getProof') ?? 0) > 0, 'the hung provider was never asked');
+    });
+  });
+
   it('proves 0 for an account that does not exist', async () => {
     await withApp({ VERIFY_PROOFS: 'on' }, async (app) => {
       const res = await app.get(`/address/balance/${ABSENT}`);

@@ -9,6 +9,8 @@ import type { Head } from '../chain/head.js';
 import { RpcClient } from '../chain/rpc-client.js';
 import { startCluster, WATCHED, type AnvilCluster } from '../testing/anvil-cluster.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../testing/fault-proxy.js';
+import { failover } from '../router/failover.js';
+import { HedgeBudget } from '../router/hedge.js';
 import { VerifiedReader, type VerifyCause, type VerifyDeps } from './verified-reader.js';
 
 interface Peer {
@@ -36,6 +38,8 @@ function reader(options: { order?: number[]; quorum?: number } = {}): VerifiedRe
     call: (p, method, params, cancel) => p.client.call(method, params, cancel),
     distrust: (p) => void distrusted.push(p.name),
     unverifiable: (detail, causes) => new Unverifiable(detail, Object.fromEntries([...causes].map(([p, c]) => [p.name, c]))),
+    // The router's own failover, never hedging here: these tests need to know who is asked first.
+    firstOf: (order, read, failures) => failover({ order, read, failures, budget: new HedgeBudget(), deadlineMs: 3000, hedgeDelayMs: () => 60_000 }),
     quorum: options.quorum,
     deadlineMs: 3000,
   };

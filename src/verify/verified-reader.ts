@@ -33,6 +33,11 @@ export interface VerifyDeps<P extends { readonly name: string }> {
   call(p: P, method: string, params: readonly unknown[], cancel: Cancel, requestId: string | undefined): Promise<{ result: unknown; latencyMs: number }>;
   /** `p` answered something the math refutes: leave it out (the router's cool-down, log, metric). */
   distrust(p: P, cause: string, requestId: string | undefined): void;
+  /**
+   * Runs `read` over `order`, best first, until one resolves: the router's failover (hedged within
+   * the request deadline). Rejects with an UpstreamError when none did; `failures` holds each cause.
+   */
+  firstOf<R>(order: readonly P[], read: (p: P, cancel: Cancel) => Promise<R>, failures: Map<P, UpstreamError>): Promise<R>;
   /** The error to reject with when nothing verifies: every provider's cause goes in its body. */
   unverifiable(detail: string, causes: ReadonlyMap<P, VerifyCause>): Error;
   /** VERIFY_QUORUM; undefined: a majority of the usable providers. */
@@ -71,41 +76,40 @@ export class VerifiedReader<P extends { readonly name: string }> {
     return pending;
   }
 
-  /** The proven balance of `address` at `at`; rejects with deps.unverifiable when nothing verifies. */
+  /**
+   * The proven balance of `address` at `at`; rejects with deps.unverifiable when nothing verifies.
+   * A proof that fails is the provider's lie: it is distrusted and the read moves on (hedged like
+   * any read, so a slow provider does not hold it either).
+   */
   async read(address: string, at: Head, requestId?: string): Promise<VerifiedBalance> {
     const header = await this.header(at, requestId);
-    const causes = new Map<P, VerifyCause>();
-    const deadline = new Cancel();
-    const timer = setTimeout(() => deadline.cancel('deadline'), this.deps.deadlineMs);
+    const failures = new Map<P, UpstreamError>();
+    const params = [address, [], { blockHash: at.hash }];
     try {
-      for (const p of this.deps.usable(at)) {
-        if (deadline.cancelled) break;
-        let answer: { result: unknown; latencyMs: number };
-        try {
-          answer = await this.deps.call(p, 'eth_getProof', [address, [], { blockHash: at.hash }], deadline, requestId);
-        } catch (error) {
-          causes.set(p, causeOf(error));
-          if (error instanceof UpstreamError && !error.retryable && error.kind !== 'cancelled') break;
-          continue;
-        }
-        if (answer.result === null) {
+      return await this.deps.firstOf(
+        this.deps.usable(at),
+        async (p, cancel) => {
+          const answer = await this.deps.call(p, 'eth_getProof', params, cancel, requestId);
           // No proof at that block (not synced to it, or its state pruned): not a lie, next provider.
-          causes.set(p, { kind: 'block-not-found', error: `no proof at block ${at.hash}` });
-          continue;
-        }
-        try {
-          const proven = await verifyAccountProof(address, answer.result, header.stateRoot);
+          if (answer.result === null) throw new UpstreamError('block-not-found', p.name, `no proof at block ${at.hash}`);
+          let proven;
+          try {
+            proven = await verifyAccountProof(address, answer.result, header.stateRoot);
+          } catch (error) {
+            if (!(error instanceof ProofError)) throw error;
+            this.deps.distrust(p, error.message, requestId);
+            throw new UpstreamError('unverifiable', p.name, error.message);
+          }
           return { wei: proven.wei, stateRoot: header.stateRoot, blockHash: header.hash, provider: p.name, latencyMs: answer.latencyMs, proofBytes: proven.proofBytes };
-        } catch (error) {
-          if (!(error instanceof ProofError)) throw error;
-          causes.set(p, { kind: 'unverifiable', error: error.message });
-          this.deps.distrust(p, error.message, requestId);
-        }
-      }
-    } finally {
-      clearTimeout(timer);
+        },
+        failures,
+      );
+    } catch (error) {
+      // Our own bug surfaces as itself, never as "no provider could prove it".
+      if (!(error instanceof UpstreamError)) throw error;
+      const causes = new Map<P, VerifyCause>([...failures].map(([p, e]) => [p, { kind: e.kind, error: e.message }]));
+      throw this.deps.unverifiable(`no provider gave a verifiable proof of the balance at block ${at.numberHex}`, causes);
     }
-    throw this.deps.unverifiable(`no provider gave a verifiable proof of the balance at block ${at.numberHex}`, causes);
   }
 
   private async agree(at: Head, requestId: string | undefined): Promise<CheckedHeader> {
