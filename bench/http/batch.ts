@@ -2,8 +2,8 @@
  * `npm run bench:batch`: balances per second for cold addresses through POST /address/balances
  * (batches of 100 and of 1,000) against single GETs at the same concurrency, and the upstream HTTP
  * requests 1,000 cold balances cost each way. The service runs as in production (a child process,
- * service-process.ts) over a real anvil behind a counting fault proxy; the load comes from undici
- * pools here. The three modes take turns in short slices, so drift on the shared VM cancels out.
+ * service-process.ts) over a real anvil (a second one behind a counting fault proxy counts the
+ * upstream requests); the load comes from undici pools here. The three modes take turns in short slices, so drift on the shared VM cancels out.
  *
  *   npm run bench:batch -- [--concurrency 8] [--slice-ms 3000] [--rounds 3] [--upstream-batch 100]
  */
@@ -76,31 +76,39 @@ async function slice(pool: Pool, mode: Mode, ms: number): Promise<{ balancesPerS
 }
 
 /** Upstream HTTP requests and eth_getBalance calls for 1,000 cold balances, asked `size` at a time. */
-async function upstreamCost(pool: Pool, proxy: FaultProxy, size: number): Promise<{ requests: number; calls: number }> {
+async function upstreamCost(pool: Pool, proxy: FaultProxy, size: number): Promise<{ requests: number; calls: number; failed: number }> {
   // A fresh head first, so the count is the reads' own (no head poll rides along).
   await request(pool, 1);
   proxy.reset();
   const perRequest = Array.from({ length: 1000 / size }, () => size);
+  let failed = 0;
   for (let i = 0; i < perRequest.length; i += concurrency) {
-    await Promise.all(perRequest.slice(i, i + concurrency).map((n) => request(pool, n)));
+    const oks = await Promise.all(perRequest.slice(i, i + concurrency).map((n) => request(pool, n)));
+    failed += oks.filter((ok) => !ok).length;
   }
-  return { requests: proxy.requests(), calls: proxy.calls.get('eth_getBalance') ?? 0 };
+  return { requests: proxy.requests(), calls: proxy.calls.get('eth_getBalance') ?? 0, failed };
 }
 
 const node = await startAnvil({ chainId: 1 });
 const proxy = await startFaultProxy(node.url);
-const service = await startService(
-  'service',
-  {
-  RPC_URLS: `anvil=${proxy.url}`,
+const serviceEnv = (rpcUrl: string) => ({
+  // Its own ephemeral port: two services on one port would share connections (SO_REUSEPORT).
+  PORT: '0',
+  RPC_URLS: `anvil=${rpcUrl}`,
   EXPECTED_CHAIN_ID: '1',
   UPSTREAM_BATCH_MAX: String(upstreamBatch),
   // A head that stays fresh through a slice: the comparison is of reads, not head polls.
   HEAD_MAX_AGE_MS: '60000',
   CACHE_MAX_ENTRIES: '2000000',
-  },
+});
+// Throughput: straight to anvil (the counting proxy parses every request: test instrumentation that
+// would take CPU from the service on these 2 cores). Costs: a second service behind the proxy.
+const service = await startService(
+  'service',
+  serviceEnv(node.url),
   process.env.BATCH_BENCH_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${process.env.BATCH_BENCH_PROF}`],
 );
+const counted = await startService('counted', serviceEnv(proxy.url));
 const pool = new Pool(`http://127.0.0.1:${service.port}`, { connections: concurrency, pipelining: 1 });
 try {
   for (const mode of MODES) await slice(pool, mode, 500); // warm up
@@ -120,14 +128,17 @@ try {
     lines.push(`| ${mode.name} | ${m.toFixed(0)} | ${(m / single).toFixed(1)}x |`);
   }
   const costs = [];
-  for (const size of [1, 100, 1000]) costs.push({ size, ...(await upstreamCost(pool, proxy, size)) });
-  lines.push('', `| 1,000 cold balances asked ... | upstream HTTP requests | eth_getBalance calls |`, '|---|---:|---:|');
-  for (const c of costs) lines.push(`| ${c.size === 1 ? 'as 1,000 single GETs' : `in batches of ${c.size}`} | ${c.requests} | ${c.calls} |`);
+  const countedPool = new Pool(`http://127.0.0.1:${counted.port}`, { connections: concurrency, pipelining: 1 });
+  for (const size of [1, 100, 1000]) costs.push({ size, ...(await upstreamCost(countedPool, proxy, size)) });
+  await countedPool.close();
+  lines.push('', `| 1,000 cold balances asked ... | upstream HTTP requests | eth_getBalance calls | failed requests |`, '|---|---:|---:|---:|');
+  for (const c of costs) lines.push(`| ${c.size === 1 ? 'as 1,000 single GETs' : `in batches of ${c.size}`} | ${c.requests} | ${c.calls} | ${c.failed} |`);
   lines.push('', `UPSTREAM_BATCH_MAX=${upstreamBatch}; failed requests: ${failures}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
   await pool.close();
   await service.stop();
+  await counted.stop();
   await proxy.close();
   await node.stop();
 }
