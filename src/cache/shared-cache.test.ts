@@ -3,6 +3,8 @@
  * Reads are counted, never mocked away: each `read` here is what a provider call would be.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redisServerAvailable, requireRedis, startGarbageServer, startRedisServer, type RedisServer } from '../testing/redis-server.js';
@@ -293,6 +295,32 @@ describe('SharedCache when Redis fails', () => {
     } finally {
       await cache.close();
       await garbage.close();
+    }
+  });
+
+  it('speaks TLS to a rediss:// URL with an AUTH token, and logs the URL without it', async (t) => {
+    if (!requireRedis(t)) return;
+    const password = 'tls-auth-token-0123456789';
+    const redis = await startRedisServer({ password, tls: true });
+    try {
+      const probe = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../testing/shared-cache-probe.ts', import.meta.url))], {
+        env: { ...process.env, REDIS_URL: redis.url, REDIS_TIMEOUT_MS: '1000', NODE_EXTRA_CA_CERTS: redis.caFile },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(probe.status, 0, probe.stderr);
+      const lines = probe.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.deepEqual(lines.at(-1)!.result, {
+        sharing: true,
+        first: 'read',
+        second: 'shared',
+        reads: 1,
+        errors: { timeout: 0, connection: 0, reply: 0, protocol: 0, poison: 0 },
+      });
+      assert.ok(lines.some((l) => l.message === 'shared cache connected' && l.redis === `rediss://***@localhost:${redis.port}`), probe.stdout);
+      assert.doesNotMatch(probe.stdout + probe.stderr, new RegExp(password));
+    } finally {
+      await redis.stop();
     }
   });
 

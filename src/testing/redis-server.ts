@@ -8,6 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,11 +42,33 @@ export async function freePort(): Promise<number> {
 export interface RedisServerOptions {
   /** requirepass: the URL then carries it (redis://:password@...). */
   readonly password?: string;
+  /**
+   * TLS only (rediss://localhost:port), with a throwaway CA made by openssl; `caFile` is that CA
+   * (a client trusts it through NODE_EXTRA_CA_CERTS). command()/poison()/keys() speak plain TCP
+   * and are not available then.
+   */
+  readonly tls?: boolean;
+}
+
+/** A CA and a localhost server certificate signed by it, in a temporary directory (openssl). */
+export function makeTestCertificates(): { dir: string; ca: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'redis-tls-'));
+  const run = (args: string[]) => {
+    const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr ?? result.error}`);
+  };
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=balance-api test CA']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'ext.cnf']);
+  return { dir, ca: join(dir, 'ca.crt'), cert: join(dir, 'server.crt'), key: join(dir, 'server.key') };
 }
 
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
+  /** With `tls`: the CA that signed the server's certificate. */
+  readonly caFile: string | undefined;
   /** SIGKILL: the port refuses connections until restart(). */
   kill(): Promise<void>;
   /** SIGSTOP: connections stay open, nothing answers (a hung or swapping Redis). */
@@ -64,9 +89,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = await freePort();
   let child: ChildProcess | undefined;
   let stopped = false;
+  const certs = options.tls === true ? makeTestCertificates() : undefined;
 
   const launch = async () => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    if (certs === undefined) args.push('--port', String(port));
+    else args.push('--port', '0', '--tls-port', String(port), '--tls-cert-file', certs.cert, '--tls-key-file', certs.key, '--tls-ca-cert-file', certs.ca, '--tls-auth-clients', 'no');
     if (options.password !== undefined) args.push('--requirepass', options.password);
     child = spawn(BINARY, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     for (let i = 0; i < 200; i++) {
@@ -87,6 +115,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   };
 
   const command = (...args: string[]) => {
+    if (certs !== undefined) return Promise.reject(new Error('command() speaks plain TCP; this server is TLS only'));
     const auth = options.password === undefined ? [] : [['AUTH', options.password]];
     return resp(port, [...auth, args]).then((replies) => replies[replies.length - 1]!);
   };
@@ -95,7 +124,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const auth = options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`;
   return {
     port,
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: certs === undefined ? `redis://${auth}127.0.0.1:${port}` : `rediss://${auth}localhost:${port}`,
+    caFile: certs?.ca,
     kill,
     hang: () => child?.kill('SIGSTOP'),
     resume: () => child?.kill('SIGCONT'),
@@ -117,6 +147,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     stop: async () => {
       stopped = true;
       await kill();
+      if (certs !== undefined) rmSync(certs.dir, { recursive: true, force: true });
     },
   };
 }
