@@ -105,6 +105,13 @@ describe('local harness', () => {
     );
   });
 
+  it('runs the batch scenario: POST /address/balances with hot and cold addresses', async () => {
+    const result = await runScenario(SCENARIOS.batch, { baseUrl: app.baseUrl, timeScale: 0.02, loadScale: 0.2 });
+    assert.ok(result.requests > 0);
+    assert.equal(result.byKind.batch, result.requests);
+    assert.equal(result.failed, 0);
+  });
+
   it('runs an arrival-rate scenario', async () => {
     const result = await runScenario(SCENARIOS.mixed, { baseUrl: app.baseUrl, timeScale: 0.01, loadScale: 0.2 });
     assert.ok(result.requests > 0);
