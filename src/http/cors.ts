@@ -13,6 +13,8 @@ export class Cors {
   private readonly any: boolean;
   private readonly simple = new Map<string, ExtraHeaders>();
   private readonly preflights = new Map<string, ExtraHeaders>();
+  /** For POST /address/balances: a JSON body makes the browser ask about POST and content-type. */
+  private readonly postPreflights = new Map<string, ExtraHeaders>();
 
   constructor(origins: readonly string[]) {
     this.any = origins.includes('*');
@@ -29,6 +31,15 @@ export class Cors {
           ['access-control-max-age', MAX_AGE_SECONDS],
         ]),
       );
+      this.postPreflights.set(
+        origin,
+        Object.freeze([
+          ...base,
+          ['access-control-allow-methods', 'POST'],
+          ['access-control-allow-headers', `${ALLOWED_HEADERS}, content-type`],
+          ['access-control-max-age', MAX_AGE_SECONDS],
+        ]),
+      );
     }
   }
 
@@ -38,7 +49,7 @@ export class Cors {
   }
 
   /** Headers for a preflight (OPTIONS) answer; without allow-origin the browser refuses. */
-  preflight(origin: string): ExtraHeaders {
-    return this.preflights.get(this.any ? '*' : origin) ?? VARY;
+  preflight(origin: string, post = false): ExtraHeaders {
+    return (post ? this.postPreflights : this.preflights).get(this.any ? '*' : origin) ?? VARY;
   }
 }

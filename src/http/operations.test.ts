@@ -259,6 +259,11 @@ describe('hardening', () => {
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers['access-control-allow-methods'], 'GET');
     assert.equal(preflight.headers['access-control-allow-headers'], 'x-api-key, x-request-id');
+    const batch = await get(cors.port, '/address/balances', { method: 'OPTIONS', headers: { origin: 'https://app.example.com' } });
+    assert.equal(batch.status, 204);
+    assert.equal(batch.headers['access-control-allow-origin'], 'https://app.example.com');
+    assert.equal(batch.headers['access-control-allow-methods'], 'POST');
+    assert.equal(batch.headers['access-control-allow-headers'], 'x-api-key, x-request-id, content-type');
   });
 });
 

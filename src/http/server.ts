@@ -169,6 +169,13 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
         flow.finish(ctx, 204);
       }),
     );
+    app.options(
+      BATCH_ROUTE,
+      flow.handler(ROUTE.preflight, { method: 'options', checks: 'shape' }, (ctx, req) => {
+        writeEmpty(ctx.res, 204, ctx.requestId, cors.preflight(req.getHeader('origin'), true));
+        flow.finish(ctx, 204);
+      }),
+    );
   }
 
   const known: [string, number, RouteOptions, string][] = [
