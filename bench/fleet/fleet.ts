@@ -131,6 +131,17 @@ try {
     }
   }
 
+  // What the shared level did in the Redis fleet (a busy machine shows up as timeouts here).
+  const sharedTotals = new Map<string, number>();
+  for (const target of withRedis) {
+    const { body } = await target.pool.request({ method: 'GET', path: '/metrics' });
+    for (const line of (await body.text()).split('\n')) {
+      const match = /^balance_api_shared_cache_(\w+_total(?:\{kind="\w+"\})?) (\d+)/.exec(line);
+      if (match !== null && match[2] !== '0') sharedTotals.set(match[1]!, (sharedTotals.get(match[1]!) ?? 0) + Number(match[2]));
+    }
+  }
+  log(`shared cache counters, Redis fleet: ${[...sharedTotals].map(([k, v]) => `${k}=${v}`).join(' ')}`);
+
   // The green task: its own counting proxy, so its upstream reads are its own.
   const greenProxy = await startFaultProxy(anvil.url);
   cleanup.push(() => greenProxy.close());
