@@ -94,11 +94,17 @@ describe('verified balances (VERIFY_PROOFS=on)', () => {
         proxies[0]!.set(lie);
         // The honest two answer proofs a little slower, so the liar ranks first and is asked.
         for (const p of proxies.slice(1)) p.set({ fault: { kind: 'delay', ms: 15 }, methods: ['eth_getProof'] });
-        const run = await drive(app, 4, '');
-        const untrusted = await eventually(async () => (await stateOf(app, 'a')) === 'untrusted', 5000);
+        // Rounds until the liar has been asked and caught (a few at most), every answer checked.
+        const runs: Awaited<ReturnType<typeof drive>>[] = [];
+        let untrusted = false;
+        for (let i = 0; i < 4 && !untrusted; i++) {
+          runs.push(await drive(app, 2, ''));
+          untrusted = await eventually(async () => (await stateOf(app, 'a')) === 'untrusted', 1000);
+        }
+        const sum = (k: 'wrong' | 'unverified' | 'failed') => runs.reduce((n, r) => n + r[k], 0);
         assert.deepEqual(
-          { wrong: run.wrong, unverified: run.unverified, failed: run.failed, untrusted, total: run.total },
-          { wrong: 0, unverified: 0, failed: 0, untrusted: true, total: 4 * ADDRESSES.length },
+          { wrong: sum('wrong'), unverified: sum('unverified'), failed: sum('failed'), untrusted },
+          { wrong: 0, unverified: 0, failed: 0, untrusted: true },
         );
         const metrics = (await app.get('/metrics')).body as string;
         assert.match(metrics, /balance_api_provider_state\{provider="a",state="untrusted"\} 1/);
