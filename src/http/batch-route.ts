@@ -56,7 +56,8 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
     if (!shape.ok) return ctx.res.cork(() => refuse(ctx, shape));
     const checked = checkBatchAddresses(shape.inputs, (input) => memo.check(input));
     if (!checked.ok) return ctx.res.cork(() => refuse(ctx, checked));
-    const limited = flow.charge(ctx, checked.addresses.length);
+    // One token was taken with the headers; the rest of the batch's n now.
+    const limited = checked.addresses.length > 1 ? flow.charge(ctx, checked.addresses.length - 1) : undefined;
     if (limited !== undefined) {
       ctx.done = true;
       let status = 429;
@@ -86,6 +87,19 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
     if (!isJsonContentType(contentType)) {
       // The body stays unread: close the connection after the answer.
       refuse(ctx, { code: 'UNSUPPORTED_MEDIA_TYPE', detail: `send the body as application/json, not ${JSON.stringify(contentType.slice(0, 80))}` }, true);
+      return;
+    }
+    // A token before the body is read, so refused or malformed batches are not free either.
+    const first = flow.charge(ctx, 1);
+    if (first !== undefined) {
+      ctx.done = true;
+      const status = writeProblemDetails(ctx.res, first.code, first.detail, ctx.requestId, {
+        instance: BATCH_ROUTE,
+        extra: first.extra,
+        headers: withHeaders(first.headers, ctx.headers),
+        close: true,
+      });
+      flow.finish(ctx, status);
       return;
     }
     flow.awaiting(ctx);
