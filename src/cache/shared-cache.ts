@@ -3,9 +3,10 @@
  * in-process miss (inside BalanceCache's loader), before any provider.
  *
  * One round trip per miss: a script returns the entry, or takes a short fill lock, or says another
- * task holds it. The lock holder reads upstream and fills the entry (one more round trip, off the
- * response's path), which also publishes it; tasks that found the lock taken wait for that message
- * at most `waitMs` (REDIS_TIMEOUT_MS + one upstream call), then read for themselves.
+ * task holds it (and marks that someone waits). The lock holder reads upstream and fills the
+ * entry (one more round trip, off the response's path), which publishes it when someone waits;
+ * those tasks wait for that message at most `waitMs` (REDIS_TIMEOUT_MS + one upstream call), then
+ * read for themselves.
  *
  * Redis is a cache, never a dependency: every operation is bounded by `timeoutMs`; any failure
  * (refused, reset, hung, garbage, a value that does not match its key) falls through to the
@@ -153,6 +154,7 @@ export class SharedCache {
     }
     const entry = sharedKey(this.config.keyPrefix, key);
     const lock = lockKey(this.config.keyPrefix, key);
+    const waiting = `${lock}:w`;
     const token = `${this.tokenPrefix}:${++this.tokens}`;
     // Listen before asking: the filler's message may arrive before our claim's reply is handled.
     let handed: string | undefined | null = null;
@@ -164,7 +166,7 @@ export class SharedCache {
     this.listen(entry, listener);
     let claim: [number, string?];
     try {
-      claim = await this.bounded(this.client.claim(entry, lock, token, this.waitMs));
+      claim = await this.bounded(this.client.claim(entry, lock, waiting, token, this.waitMs));
       this.succeeded();
     } catch (error) {
       this.unlisten(entry, listener);
@@ -264,13 +266,13 @@ export class SharedCache {
       result = await read();
     } catch (error) {
       // Tell the waiters now rather than at their timeout; they read for themselves.
-      if (token !== '') this.background(this.client.release(lock, token, this.channel, `${entry}\n`));
+      if (token !== '') this.background(this.client.release(lock, `${lock}:w`, token, this.channel, `${entry}\n`));
       throw error;
     }
     const encoded = encodeSharedValue({ ...key, wei: result.wei, stateRoot: key.verified ? result.stateRoot : undefined });
     // Off the response's path: the caller answers from its own read now.
     this.background(
-      this.client.fill(entry, lock, encoded, this.config.ttlSeconds, this.channel, token, `${entry}\n${encoded}`).then(() => {
+      this.client.fill(entry, lock, `${lock}:w`, encoded, this.config.ttlSeconds, this.channel, token, `${entry}\n${encoded}`).then(() => {
         this.stats.fills++;
       }),
     );
