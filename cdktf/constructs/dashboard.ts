@@ -68,25 +68,19 @@ export class Dashboard extends Construct {
       ...perGroup('HealthyHostCount', 'Minimum', 'healthy'),
       ...perGroup('UnHealthyHostCount', 'Maximum', 'unhealthy'),
     ]);
-    const ecs = (name: string): Metric => [
+    const ecs = (name: string, stat: string, label: string): Metric => [
       'AWS/ECS',
       name,
       'ClusterName',
       props.clusterName,
       'ServiceName',
       props.serviceName,
-      { stat: 'Average', label: `${name} average` },
+      { stat, label: `${name} ${label}` },
     ];
-    const ecsMax = (name: string): Metric => [
-      'AWS/ECS',
-      name,
-      'ClusterName',
-      props.clusterName,
-      'ServiceName',
-      props.serviceName,
-      { stat: 'Maximum', label: `${name} max` },
-    ];
-    metric('ECS CPU and memory (%)', [ecs('CPUUtilization'), ecsMax('CPUUtilization'), ecs('MemoryUtilization'), ecsMax('MemoryUtilization')]);
+    metric(
+      'ECS CPU and memory (%)',
+      ['CPUUtilization', 'MemoryUtilization'].flatMap((name) => [ecs(name, 'Average', 'average'), ecs(name, 'Maximum', 'max')]),
+    );
     place('alarm', { title: 'Release alarms', alarms: [...props.alarmArns] });
 
     if (props.serviceMetrics) {
