@@ -133,7 +133,7 @@ export function loadStackConfig(env: Env): StackConfig {
     secretNames: Object.freeze(secretNames),
     expectedChainId: int(env, 'EXPECTED_CHAIN_ID', 1, 1, Number.MAX_SAFE_INTEGER),
     wafRateLimit: int(env, 'WAF_RATE_LIMIT', 2000, 100, 2_000_000_000),
-    sharedCache: sharedCacheSwitch(optional(env, 'SHARED_CACHE')),
+    sharedCache: onOff(env, 'SHARED_CACHE', true),
     alerts: alertTargets(env, region),
     telemetrySidecar: onOff(env, 'TELEMETRY_SIDECAR', true),
   });
@@ -172,18 +172,17 @@ function alertTargets(env: Env, region: string): AlertTargets {
   });
 }
 
-function onOff(env: Env, name: string, fallback: boolean): boolean {
+/** A two-word switch: `yes` is true, `no` false, anything else an error that names both. */
+function flag(env: Env, name: string, fallback: boolean, [yes, no]: readonly [string, string]): boolean {
   const raw = optional(env, name);
   if (raw === undefined) return fallback;
-  if (raw === 'on') return true;
-  if (raw === 'off') return false;
-  throw new Error(`${name} must be on or off, got "${raw}"`);
+  if (raw === yes) return true;
+  if (raw === no) return false;
+  throw new Error(`${name} must be ${yes} or ${no}, got "${raw}"`);
 }
 
-function sharedCacheSwitch(raw: string | undefined): boolean {
-  if (raw === undefined || raw === 'on') return true;
-  if (raw === 'off') return false;
-  throw new Error(`SHARED_CACHE must be on or off, got "${raw}"`);
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  return flag(env, name, fallback, ['on', 'off']);
 }
 
 function optional(env: Env, name: string): string | undefined {
@@ -216,11 +215,7 @@ function oneOf(env: Env, name: string, fallback: number, allowed: readonly numbe
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  throw new Error(`${name} must be true or false, got "${raw}"`);
+  return flag(env, name, fallback, ['true', 'false']);
 }
 
 function arch(env: Env): 'X86_64' | 'ARM64' {
