@@ -3,6 +3,14 @@ import { describe, it } from 'node:test';
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { containerImage, revisionWithImage } from './task-definition.js';
 
+// The two containers as registered; the api container's image is what a release changes.
+const api = {
+  name: 'api',
+  readonlyRootFilesystem: true,
+  secrets: [{ name: 'API_KEYS', valueFrom: 'arn:aws:ssm:eu-west-1:123456789012:parameter/int/balance-api/api_keys' }],
+};
+const sidecar = { name: 'sidecar', image: 'otel/collector:1' };
+
 // The shape DescribeTaskDefinition returns, including the read-only fields Register rejects.
 const described: TaskDefinition = {
   taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/balance-api:4',
@@ -21,15 +29,7 @@ const described: TaskDefinition = {
   volumes: [{ name: 'tmp' }],
   registeredAt: new Date(0),
   registeredBy: 'arn:aws:sts::123456789012:assumed-role/ci',
-  containerDefinitions: [
-    {
-      name: 'api',
-      image: 'repo@sha256:old',
-      readonlyRootFilesystem: true,
-      secrets: [{ name: 'API_KEYS', valueFrom: 'arn:aws:ssm:eu-west-1:123456789012:parameter/int/balance-api/api_keys' }],
-    },
-    { name: 'sidecar', image: 'otel/collector:1' },
-  ],
+  containerDefinitions: [{ ...api, image: 'repo@sha256:old' }, { ...sidecar }],
 };
 
 describe('revisionWithImage', () => {
@@ -40,15 +40,7 @@ describe('revisionWithImage', () => {
       taskRoleArn: 'arn:aws:iam::123456789012:role/balance-api-task',
       executionRoleArn: 'arn:aws:iam::123456789012:role/balance-api-execution',
       networkMode: 'awsvpc',
-      containerDefinitions: [
-        {
-          name: 'api',
-          image: 'repo@sha256:new',
-          readonlyRootFilesystem: true,
-          secrets: [{ name: 'API_KEYS', valueFrom: 'arn:aws:ssm:eu-west-1:123456789012:parameter/int/balance-api/api_keys' }],
-        },
-        { name: 'sidecar', image: 'otel/collector:1' },
-      ],
+      containerDefinitions: [{ ...api, image: 'repo@sha256:new' }, sidecar],
       volumes: [{ name: 'tmp' }],
       requiresCompatibilities: ['FARGATE'],
       cpu: '512',
