@@ -1,22 +1,11 @@
 // Fast infra test, part 1: synthesize the stack and assert, on the JSON, the properties that keep
 // a deploy safe. Part 2 (terraform-validate.test.ts) runs real terraform on the same synthesis.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { synthesize } from './app.js';
-import { loadStackConfig, type Env } from './stack-config.js';
-import { readSynth, references, type Json, type SynthDoc } from './testing/synth-json.js';
+import { describe, it } from 'node:test';
+import { references, type Json, type SynthDoc } from './testing/synth-json.js';
+import { stackSynthesizer } from './testing/synth-stack.js';
 
-const workDir = mkdtempSync(join(tmpdir(), 'balance-api-synth-'));
-after(() => rmSync(workDir, { recursive: true, force: true }));
-
-let counter = 0;
-function synth(env: Env): { doc: SynthDoc; stackDir: string } {
-  const { stackDir } = synthesize(loadStackConfig(env), join(workDir, `out-${counter++}`));
-  return { doc: readSynth(stackDir), stackDir };
-}
+const synth = stackSynthesizer('synth');
 
 const base = synth({ AWS_REGION: 'eu-west-1' });
 const doc = base.doc;

@@ -2,25 +2,17 @@
 // configured subscriptions), the dashboard shows what a canary and an incident need, and the ADOT
 // sidecar ships traces and metrics with exactly the permissions it uses.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { synthesize } from './app.js';
 import { ADOT_IMAGE, COLLECTOR_CONTAINER, EXPORTED_METRICS, METRICS_NAMESPACE } from './constructs/telemetry.js';
 import { BASELINE_FILE } from './policy/checkov.js';
 import { loadStackConfig, type Env } from './stack-config.js';
-import { readSynth, references, type Json, type SynthDoc } from './testing/synth-json.js';
+import { references, type Json, type SynthDoc } from './testing/synth-json.js';
+import { stackSynthesizer } from './testing/synth-stack.js';
 
-const workDir = mkdtempSync(join(tmpdir(), 'balance-api-observability-'));
-after(() => rmSync(workDir, { recursive: true, force: true }));
-
-let counter = 0;
-function synth(env: Env): { doc: SynthDoc; stackDir: string } {
-  const { stackDir } = synthesize(loadStackConfig(env), join(workDir, `out-${counter++}`));
-  return { doc: readSynth(stackDir), stackDir };
-}
+const synth = stackSynthesizer('observability');
 
 const WIRED: Env = {
   AWS_REGION: 'eu-west-1',
