@@ -15,6 +15,7 @@ import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy/index.j
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription/index.js';
 import { skipCheck } from '../policy/checkov.js';
 import type { AlertTargets } from '../stack-config.js';
+import { trustPolicy } from './trust-policy.js';
 
 export interface AlertingProps {
   readonly prefix: string;
@@ -115,9 +116,7 @@ export class Alerting extends Construct {
       // Chatbot only relays the topic: its role may read CloudWatch (to render alarm charts in
       // Slack) and nothing else; the guardrail caps what any channel member could do through it.
       const readOnly = `arn:${partition}:iam::aws:policy/CloudWatchReadOnlyAccess`;
-      const assume = new DataAwsIamPolicyDocument(this, 'chatbot-assume', {
-        statement: [{ actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['chatbot.amazonaws.com'] }] }],
-      });
+      const assume = trustPolicy(this, 'chatbot-assume', 'chatbot.amazonaws.com');
       const role = new IamRole(this, 'chatbot-role', { name: `${prefix}-chatbot`, assumeRolePolicy: assume.json });
       new IamRolePolicyAttachment(this, 'chatbot-read', { role: role.name, policyArn: readOnly });
       this.slack = new ChatbotSlackChannelConfiguration(this, 'slack', {

@@ -4,10 +4,10 @@
 import { Construct } from 'constructs';
 import { CodedeployApp } from '@cdktf/provider-aws/lib/codedeploy-app/index.js';
 import { CodedeployDeploymentGroup } from '@cdktf/provider-aws/lib/codedeploy-deployment-group/index.js';
-import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import type { ResourceNames } from '../naming.js';
+import { trustPolicy } from './trust-policy.js';
 
 export interface BlueGreenProps {
   readonly names: ResourceNames;
@@ -31,14 +31,7 @@ export class BlueGreen extends Construct {
 
   constructor(scope: Construct, id: string, props: BlueGreenProps) {
     super(scope, id);
-    const assume = new DataAwsIamPolicyDocument(this, 'assume', {
-      statement: [
-        {
-          actions: ['sts:AssumeRole'],
-          principals: [{ type: 'Service', identifiers: ['codedeploy.amazonaws.com'] }],
-        },
-      ],
-    });
+    const assume = trustPolicy(this, 'assume', 'codedeploy.amazonaws.com');
     this.role = new IamRole(this, 'role', {
       name: `${props.names.codeDeployApp}-codedeploy`,
       assumeRolePolicy: assume.json,

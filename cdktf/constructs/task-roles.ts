@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { trustPolicy } from './trust-policy.js';
 
 export interface TaskRolesProps {
   readonly prefix: string;
@@ -23,14 +24,7 @@ export class TaskRoles extends Construct {
 
   constructor(scope: Construct, id: string, props: TaskRolesProps) {
     super(scope, id);
-    const assume = new DataAwsIamPolicyDocument(this, 'assume', {
-      statement: [
-        {
-          actions: ['sts:AssumeRole'],
-          principals: [{ type: 'Service', identifiers: ['ecs-tasks.amazonaws.com'] }],
-        },
-      ],
-    });
+    const assume = trustPolicy(this, 'assume', 'ecs-tasks.amazonaws.com');
     this.executionRole = new IamRole(this, 'execution', {
       name: `${props.prefix}-execution`,
       assumeRolePolicy: assume.json,
