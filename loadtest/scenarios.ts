@@ -52,78 +52,81 @@ export const HOT_ADDRESS = '0xc94770007dda54cF92009BFF0dE90c06F603a09f';
 /** Error rate under 0.1% everywhere: a failed balance read is an outage for the caller. */
 const ERRORS = ['rate<0.001'] as const;
 
+/** The latency ceilings (ms) at p95 and p99, with the error ceiling every scenario shares. */
+function under(p95: number, p99: number): Scenario['thresholds'] {
+  return { http_req_duration: [`p(95)<${p95}`, `p(99)<${p99}`], http_req_failed: ERRORS };
+}
+
+/** The VU pool that carries an arrival-rate load: allocated up front, and the most k6 may add. */
+interface VuPool {
+  readonly preAllocatedVUs: number;
+  readonly maxVUs: number;
+}
+
+/** A steady open-model load: `rate` requests per second for `duration`. */
+function constantRate(rate: number, duration: string, pool: VuPool): Executor {
+  return { executor: 'constant-arrival-rate', rate, duration, ...pool };
+}
+
+/** An open-model load from `startRate`, through the stages, each a [duration, target rate]. */
+function rampingRate(startRate: number, stages: ReadonlyArray<readonly [string, number]>, pool: VuPool): Executor {
+  return { executor: 'ramping-arrival-rate', startRate, stages: stages.map(([duration, target]) => ({ duration, target })), ...pool };
+}
+
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   smoke: {
     name: 'smoke',
     description: 'two users, half hot and half cold: the deploy works end to end',
     executor: { executor: 'constant-vus', vus: 2, duration: '30s' },
     hotFraction: 0.5,
-    thresholds: { http_req_duration: ['p(95)<100', 'p(99)<250'], http_req_failed: ERRORS },
+    thresholds: under(100, 250),
   },
   'hot-address': {
     name: 'hot-address',
     description: 'one address, every answer from the cache: the hot path',
-    executor: { executor: 'constant-arrival-rate', rate: 2000, duration: '2m', preAllocatedVUs: 50, maxVUs: 200 },
+    executor: constantRate(2000, '2m', { preAllocatedVUs: 50, maxVUs: 200 }),
     hotFraction: 1,
-    thresholds: { http_req_duration: ['p(95)<10', 'p(99)<25'], http_req_failed: ERRORS },
+    thresholds: under(10, 25),
   },
   'cold-addresses': {
     name: 'cold-addresses',
     description: 'every request a new address: one upstream read per request, batched per turn',
-    executor: { executor: 'constant-arrival-rate', rate: 300, duration: '2m', preAllocatedVUs: 50, maxVUs: 300 },
+    executor: constantRate(300, '2m', { preAllocatedVUs: 50, maxVUs: 300 }),
     hotFraction: 0,
-    thresholds: { http_req_duration: ['p(95)<150', 'p(99)<300'], http_req_failed: ERRORS },
+    thresholds: under(150, 300),
   },
   mixed: {
     name: 'mixed',
     description: '90% hot, 10% cold, ramping to 1000 requests per second',
-    executor: {
-      executor: 'ramping-arrival-rate',
-      startRate: 50,
-      stages: [
-        { duration: '30s', target: 1000 },
-        { duration: '2m', target: 1000 },
-        { duration: '15s', target: 0 },
-      ],
-      preAllocatedVUs: 50,
-      maxVUs: 300,
-    },
+    executor: rampingRate(50, [['30s', 1000], ['2m', 1000], ['15s', 0]], { preAllocatedVUs: 50, maxVUs: 300 }),
     hotFraction: 0.9,
-    thresholds: { http_req_duration: ['p(95)<50', 'p(99)<150'], http_req_failed: ERRORS },
+    thresholds: under(50, 150),
   },
   spike: {
     name: 'spike',
     description: 'from 100 to 5000 requests per second in ten seconds, held, then back',
-    executor: {
-      executor: 'ramping-arrival-rate',
-      startRate: 100,
-      stages: [
-        { duration: '10s', target: 100 },
-        { duration: '10s', target: 5000 },
-        { duration: '30s', target: 5000 },
-        { duration: '10s', target: 100 },
-        { duration: '20s', target: 100 },
-      ],
-      preAllocatedVUs: 200,
-      maxVUs: 1000,
-    },
+    executor: rampingRate(
+      100,
+      [['10s', 100], ['10s', 5000], ['30s', 5000], ['10s', 100], ['20s', 100]],
+      { preAllocatedVUs: 200, maxVUs: 1000 },
+    ),
     hotFraction: 0.9,
-    thresholds: { http_req_duration: ['p(95)<150', 'p(99)<500'], http_req_failed: ERRORS },
+    thresholds: under(150, 500),
   },
   soak: {
     name: 'soak',
     description: 'steady mixed traffic for half an hour: leaks, cache bound, connection reuse',
-    executor: { executor: 'constant-arrival-rate', rate: 500, duration: '30m', preAllocatedVUs: 50, maxVUs: 300 },
+    executor: constantRate(500, '30m', { preAllocatedVUs: 50, maxVUs: 300 }),
     hotFraction: 0.8,
-    thresholds: { http_req_duration: ['p(95)<50', 'p(99)<150'], http_req_failed: ERRORS },
+    thresholds: under(50, 150),
   },
   batch: {
     name: 'batch',
     description: 'POST /address/balances with 100 addresses, half of them cached: 2,000 balances per second in 20 batches',
-    executor: { executor: 'constant-arrival-rate', rate: 20, duration: '2m', preAllocatedVUs: 20, maxVUs: 100 },
+    executor: constantRate(20, '2m', { preAllocatedVUs: 20, maxVUs: 100 }),
     hotFraction: 0.5,
     batchSize: 100,
-    thresholds: { http_req_duration: ['p(95)<300', 'p(99)<600'], http_req_failed: ERRORS },
+    thresholds: under(300, 600),
   },
 };
 
