@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Wallet } from 'ethers';
 import { startAnvil, type AnvilNode } from './dev/local-devnet.js';
+import { expectedProblem } from './testing/expected-problem.js';
 import { startFaultProxy, type FaultProxy } from './testing/fault-proxy.js';
 import { startTestApp, type TestApp } from './testing/start-app.js';
 
@@ -129,13 +130,12 @@ describe('GET /address/balance/:address', () => {
   });
 
   describe('refuses bad addresses with 400 problem+json', () => {
-    const invalid = {
-      type: 'https://balance-api.dev/problems/invalid-address',
+    const invalid = expectedProblem('invalid-address', {
       title: 'Invalid address',
       status: 400,
       code: 'INVALID_ADDRESS',
       detail: 'an address is 0x followed by 40 hexadecimal digits',
-    };
+    });
     const cases: [string, string][] = [
       ['too short', '0x1234'],
       ['no 0x', 'c94770007dda54cF92009BFF0dE90c06F603a09f'],
@@ -153,35 +153,26 @@ describe('GET /address/balance/:address', () => {
       });
     }
 
-    it("the seed README's wrong checksum, naming the right one", async () => {
-      const bad = '0xc94770007dDa54cF92009BFF0dE90c06F603a09f';
-      const res = await app.get(`/address/balance/${bad}`);
-      assert.equal(res.status, 400);
-      assert.deepEqual(res.body, {
-        type: 'https://balance-api.dev/problems/bad-checksum',
-        title: 'Address has an invalid EIP-55 checksum',
-        status: 400,
-        code: 'BAD_CHECKSUM',
-        detail: `the EIP-55 checksum does not match: did you mean ${SEED}?`,
-        instance: `/address/balance/${bad}`,
-        checksummed: SEED,
+    // Hex in the wrong case: the body names the EIP-55 form to use.
+    const miscased: [name: string, input: string, expected: Record<string, unknown>][] = [
+      [
+        "the seed README's wrong checksum, naming the right one",
+        '0xc94770007dDa54cF92009BFF0dE90c06F603a09f',
+        expectedProblem('bad-checksum', { title: 'Address has an invalid EIP-55 checksum', status: 400, code: 'BAD_CHECKSUM', detail: `the EIP-55 checksum does not match: did you mean ${SEED}?` }),
+      ],
+      [
+        'all-lowercase by default, with the EIP-55 form in the body',
+        SEED.toLowerCase(),
+        expectedProblem('address-not-checksummed', { title: 'Address is not EIP-55 checksummed', status: 400, code: 'ADDRESS_NOT_CHECKSUMMED', detail: `addresses must be EIP-55 checksummed: use ${SEED}` }),
+      ],
+    ];
+    for (const [name, input, expected] of miscased) {
+      it(name, async () => {
+        const res = await app.get(`/address/balance/${input}`);
+        assert.equal(res.status, 400);
+        assert.deepEqual(res.body, { ...expected, instance: `/address/balance/${input}`, checksummed: SEED });
       });
-    });
-
-    it('all-lowercase by default, with the EIP-55 form in the body', async () => {
-      const lower = SEED.toLowerCase();
-      const res = await app.get(`/address/balance/${lower}`);
-      assert.equal(res.status, 400);
-      assert.deepEqual(res.body, {
-        type: 'https://balance-api.dev/problems/address-not-checksummed',
-        title: 'Address is not EIP-55 checksummed',
-        status: 400,
-        code: 'ADDRESS_NOT_CHECKSUMMED',
-        detail: `addresses must be EIP-55 checksummed: use ${SEED}`,
-        instance: `/address/balance/${lower}`,
-        checksummed: SEED,
-      });
-    });
+    }
 
     // Over 2 KB and under uWS's 4 KiB request-head bound (beyond it uWS 20.57 answers 431 itself).
     it('a 3 KB path gets 414, not a 5xx', async () => {
@@ -195,24 +186,18 @@ describe('GET /address/balance/:address', () => {
   it('answers unknown routes with 404 and wrong methods with 405', async () => {
     const missing = await app.get('/nope');
     assert.equal(missing.status, 404);
-    assert.deepEqual(missing.body, {
-      type: 'https://balance-api.dev/problems/not-found',
-      title: 'Not found',
-      status: 404,
-      code: 'NOT_FOUND',
-      detail: 'no such route; see GET /address/balance/:address',
-    });
+    assert.deepEqual(
+      missing.body,
+      expectedProblem('not-found', { title: 'Not found', status: 404, code: 'NOT_FOUND', detail: 'no such route; see GET /address/balance/:address' }),
+    );
     const res = await fetch(`${app.baseUrl}/address/balance/${SEED}`, { method: 'POST', body: '{}' });
     assert.equal(res.status, 405);
     assert.equal(res.headers.get('allow'), 'GET');
     assert.equal(res.headers.get('content-type'), PROBLEM);
-    assert.deepEqual(await res.json(), {
-      type: 'https://balance-api.dev/problems/method-not-allowed',
-      title: 'Method not allowed',
-      status: 405,
-      code: 'METHOD_NOT_ALLOWED',
-      detail: 'POST is not allowed here; use GET',
-    });
+    assert.deepEqual(
+      await res.json(),
+      expectedProblem('method-not-allowed', { title: 'Method not allowed', status: 405, code: 'METHOD_NOT_ALLOWED', detail: 'POST is not allowed here; use GET' }),
+    );
   });
 
   it('reports health and readiness', async () => {

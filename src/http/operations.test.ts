@@ -11,6 +11,7 @@ import { startApp, type App } from '../app.js';
 import { SEED_ADDRESS, seedDevnet, startAnvil, type AnvilNode } from '../dev/local-devnet.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
+import { expectedProblem } from '../testing/expected-problem.js';
 import { startFaultProxy, type FaultProxy } from '../testing/fault-proxy.js';
 import { RawConnection, rawRequest, type RawResponse } from '../testing/raw-http.js';
 import { samples } from '../testing/prometheus-text.js';
@@ -285,14 +286,16 @@ describe('rate limits', () => {
     assert.equal(limited.headers['content-type'], PROBLEM);
     const retryAfter = Number(limited.headers['retry-after']);
     assert.ok(retryAfter >= 1 && retryAfter <= 10, String(retryAfter));
-    assert.deepEqual(limited.body, {
-      type: 'https://balance-api.dev/problems/rate-limited',
-      title: 'Too many requests',
-      status: 429,
-      code: 'RATE_LIMITED',
-      detail: `each client is limited to 0.1 requests per second (burst 2); retry after ${retryAfter} s`,
-      retryAfterSeconds: retryAfter,
-    });
+    assert.deepEqual(
+      limited.body,
+      expectedProblem('rate-limited', {
+        title: 'Too many requests',
+        status: 429,
+        code: 'RATE_LIMITED',
+        detail: `each client is limited to 0.1 requests per second (burst 2); retry after ${retryAfter} s`,
+        retryAfterSeconds: retryAfter,
+      }),
+    );
     // Unknown routes count too; another address has its own bucket.
     assert.equal((await get(app.port, '/nope')).status, 429);
     assert.deepEqual(await statuses(app.port, 2, { from: '127.0.0.2' }), [200, 200]);
@@ -337,13 +340,10 @@ describe('API keys', () => {
     const app = await start({ API_KEYS: `partner-a:${KEY_A}:0.1:1,partner-b:${KEY_B}` });
     const missing = await get(app.port, BALANCE);
     assert.equal(missing.status, 401);
-    assert.deepEqual(missing.body, {
-      type: 'https://balance-api.dev/problems/unauthorized',
-      title: 'Missing or unknown API key',
-      status: 401,
-      code: 'UNAUTHORIZED',
-      detail: 'send a valid API key in the x-api-key header',
-    });
+    assert.deepEqual(
+      missing.body,
+      expectedProblem('unauthorized', { title: 'Missing or unknown API key', status: 401, code: 'UNAUTHORIZED', detail: 'send a valid API key in the x-api-key header' }),
+    );
     assert.equal((await get(app.port, BALANCE, { headers: { 'x-api-key': `${KEY_A}x` } })).status, 401);
     assert.equal((await get(app.port, '/providers')).status, 401);
     const a = { headers: { 'x-api-key': KEY_A } };
