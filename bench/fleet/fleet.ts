@@ -87,6 +87,20 @@ async function drive(targets: readonly Target[], seconds: number, seed: number, 
   await Promise.all(Array.from({ length: connections }, worker));
 }
 
+/** Sum of the shared-cache metrics over `targets`, as "name=value ..." (non-zero counters only by default). */
+async function sharedCounters(targets: readonly Target[], only = /_total/): Promise<string> {
+  const totals = new Map<string, number>();
+  for (const target of targets) {
+    const { body } = await target.pool.request({ method: 'GET', path: '/metrics' });
+    for (const line of (await body.text()).split('\n')) {
+      const match = /^balance_api_shared_cache_(\w+(?:\{kind="\w+"\})?) (\d+)/.exec(line);
+      if (match === null || !only.test(match[1]!)) continue;
+      if (match[2] !== '0' || !/_total($|\{)/.test(match[1]!)) totals.set(match[1]!, (totals.get(match[1]!) ?? 0) + Number(match[2]));
+    }
+  }
+  return [...totals].map(([k, v]) => `${k}=${v}`).join(' ');
+}
+
 const balanceCalls = (proxy: FaultProxy) => proxy.calls.get('eth_getBalance') ?? 0;
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -132,20 +146,15 @@ try {
   }
 
   // What the shared level did in the Redis fleet (a busy machine shows up as timeouts here).
-  const sharedTotals = new Map<string, number>();
-  for (const target of withRedis) {
-    const { body } = await target.pool.request({ method: 'GET', path: '/metrics' });
-    for (const line of (await body.text()).split('\n')) {
-      const match = /^balance_api_shared_cache_(\w+_total(?:\{kind="\w+"\})?) (\d+)/.exec(line);
-      if (match !== null && match[2] !== '0') sharedTotals.set(match[1]!, (sharedTotals.get(match[1]!) ?? 0) + Number(match[2]));
-    }
-  }
-  log(`shared cache counters, Redis fleet: ${[...sharedTotals].map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  log(`shared cache counters, Redis fleet: ${await sharedCounters(withRedis)}`);
 
   // The green task: its own counting proxy, so its upstream reads are its own.
   const greenProxy = await startFaultProxy(anvil.url);
   cleanup.push(() => greenProxy.close());
   const [green] = await startFleet('green', { ...withRedisEnv, RPC_URLS: greenProxy.url }, 1);
+  // The ALB sends a new task traffic only after its health checks pass (seconds after start); by
+  // then its Redis connection is up. Wait for that here rather than count a connect as a miss.
+  for (let i = 0; i < 100 && !(await sharedCounters([green!], /connected/)).includes('connected=1'); i++) await new Promise((r) => setTimeout(r, 100));
   const fleetLoad = { stopped: false };
   const fleetTally = newTally();
   const loading = drive(withRedis, 3600, 99, fleetTally, fleetLoad);
@@ -163,6 +172,7 @@ try {
     }),
   );
   const greenReads = balanceCalls(greenProxy) - greenBefore;
+  log(`shared cache counters, green: ${await sharedCounters([green!])}`);
   fleetLoad.stopped = true;
   await loading;
 
