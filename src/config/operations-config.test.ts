@@ -63,33 +63,6 @@ describe('loadConfig: operations and protection', () => {
     ]);
   });
 
-  const bad: [Record<string, string>, string][] = [
-    [{ ADMIN_PORT: '3000' }, 'ADMIN_PORT must differ from PORT (both are 3000)'],
-    [{ ADMIN_PORT: 'x' }, 'ADMIN_PORT must be a port number (0-65535), got "x"'],
-    [{ RATE_LIMIT_RPS: '0' }, 'RATE_LIMIT_RPS must be a positive number, got "0"'],
-    [{ RATE_LIMIT_RPS: '5', RATE_LIMIT_BURST: '2.5' }, 'RATE_LIMIT_BURST must be a positive integer, got "2.5"'],
-    [{ RATE_LIMIT_BURST: '5' }, 'RATE_LIMIT_BURST needs RATE_LIMIT_RPS (the refill rate)'],
-    [{ RATE_LIMIT_MAX_CLIENTS: '0' }, 'RATE_LIMIT_MAX_CLIENTS must be an integer from 1 to 10000000, got "0"'],
-    [{ TRUSTED_PROXY_HOPS: '11' }, 'TRUSTED_PROXY_HOPS must be an integer from 0 to 10, got "11"'],
-    [{ API_KEYS: 'short' }, 'API_KEYS entry 1 must have a key of 16-256 characters from A-Z a-z 0-9 . _ ~ + / = -'],
-    [{ API_KEYS: `a:${KEY_A},b:${KEY_A}` }, 'API_KEYS entry 2 repeats a key given earlier'],
-    [{ API_KEYS: `a:${KEY_A},a:${KEY_B}` }, 'API_KEYS entry 2 repeats the name "a"'],
-    [{ API_KEYS: `a b:${KEY_A}` }, 'API_KEYS entry 1 has an invalid name "a b" (letters, digits, . _ -)'],
-    [{ API_KEYS: `a:${KEY_A}:fast` }, 'API_KEYS entry 1 rps must be a positive number, got "fast"'],
-    [{ API_KEYS: `a:${KEY_A}:5:0` }, 'API_KEYS entry 1 burst must be a positive integer, got "0"'],
-    [{ API_KEYS: `a:${KEY_A}:5:1:9` }, 'API_KEYS entry 1 must be key, name:key, name:key:rps or name:key:rps:burst'],
-    [{ CORS_ORIGINS: '*,https://a.example.com' }, 'CORS_ORIGINS must be "*" alone or a list of origins, not both'],
-    [{ CORS_ORIGINS: 'https://a.example.com/app' }, 'CORS_ORIGINS entries must be origins like "https://app.example.com" (no path), got "https://a.example.com/app"'],
-    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got protocol "collector:"'],
-    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://u:p@c:4318' }, 'OTEL_EXPORTER_OTLP_ENDPOINT must be a base URL like "http://collector:4318", without credentials or query'],
-    [{ TRACE_SAMPLE_RATIO: '1.5' }, 'TRACE_SAMPLE_RATIO must be a number from 0 to 1, got "1.5"'],
-  ];
-  for (const [env, message] of bad) {
-    it(`names the variable: ${message}`, () => {
-      assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && error.message === message);
-    });
-  }
-
   it('never echoes an API key in its error', () => {
     const key = 'SECRET-KEY-0123456789';
     for (const env of [{ API_KEYS: `a:${key}:x` }, { API_KEYS: `a:${key},b:${key}` }, { API_KEYS: `bad name:${key}` }]) {
