@@ -13,6 +13,21 @@ describe('checkAddress', () => {
     }
   });
 
+  it('accepts exactly the EIP-55 form ethers.getAddress gives, and refuses one flipped letter', () => {
+    for (let i = 0; i < 500; i++) {
+      const hex = Array.from({ length: 40 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('');
+      const eip55 = getAddress(`0x${hex}`);
+      assert.deepEqual(checkAddress(eip55, 'strict'), { ok: true, address: eip55 });
+      const letter = [...eip55].findIndex((c, j) => j > 1 && /[a-fA-F]/.test(c));
+      if (letter < 0 || eip55.slice(2) === eip55.slice(2).toLowerCase() || eip55.slice(2) === eip55.slice(2).toUpperCase()) continue;
+      const c = eip55[letter]!;
+      const flipped = `${eip55.slice(0, letter)}${c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()}${eip55.slice(letter + 1)}`;
+      const refused = checkAddress(flipped, 'strict');
+      assert.equal(refused.ok, false);
+      assert.equal(refused.ok ? undefined : refused.checksummed, eip55);
+    }
+  });
+
   const cases: [string, string, ReturnType<typeof checkAddress>][] = [
     ['valid checksum', SEED, { ok: true, address: SEED }],
     [

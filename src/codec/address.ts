@@ -1,8 +1,11 @@
 /**
- * EIP-55 address validation. Pure; the keccak is @noble/hashes' (the one beneath ethers), called
- * directly on the ASCII bytes, which bench/codec.bench.ts measures against ethers.getAddress.
+ * EIP-55 address validation. Pure; the keccak is hash-wasm's WebAssembly Keccak (the one
+ * src/verify/keccak.ts uses), called on the ASCII bytes: for these 40 bytes it measured ~1-2 us
+ * where @noble/hashes' JavaScript keccak_256 took ~10-20 us on the 2-core VM, and a cold batch of
+ * 1,000 addresses checks 1,000 checksums (keccak was ~13% of the service's CPU under
+ * `npm run bench:batch`). address.test.ts checks it against ethers.getAddress.
  */
-import { keccak_256 } from '@noble/hashes/sha3.js';
+import { createKeccak } from 'hash-wasm';
 import type { ChecksumMode } from '../config/config.js';
 import type { ErrorCode } from '../errors.js';
 
@@ -21,18 +24,50 @@ export type AddressRejection = Exclude<AddressCheck, { readonly ok: true }>;
 
 const HEX40 = /^0x[0-9a-fA-F]{40}$/;
 const encoder = new TextEncoder();
+// One hasher and one input buffer, reused: the module runs on one thread (the main loop or a pool worker).
+const hasher = await createKeccak(256);
+const ascii = new Uint8Array(40);
+
+/** keccak256 of 40 lowercase hex digits as ASCII: the hash EIP-55 takes its case from. */
+function checksumHash(lowerHex: string): Uint8Array {
+  encoder.encodeInto(lowerHex, ascii);
+  hasher.init();
+  hasher.update(ascii);
+  return hasher.digest('binary');
+}
+
+/** Whether hex digit `i` (0-39) of the address takes upper case: its hash nibble is >= 8. */
+function upperAt(hash: Uint8Array, i: number): boolean {
+  return (i % 2 === 0 ? hash[i >> 1]! >> 4 : hash[i >> 1]! & 0x0f) >= 8;
+}
 
 /** EIP-55 checksum of 40 lowercase hex digits (no 0x). */
 export function toChecksum(lowerHex: string): string {
-  const hash = keccak_256(encoder.encode(lowerHex));
+  return checksummedFrom(lowerHex, checksumHash(lowerHex));
+}
+
+function checksummedFrom(lowerHex: string, hash: Uint8Array): string {
   let out = '0x';
   for (let i = 0; i < 40; i++) {
     const c = lowerHex.charCodeAt(i);
     // Letters a-f are upper-cased where the matching hash nibble is >= 8.
-    const nibble = i % 2 === 0 ? hash[i >> 1]! >> 4 : hash[i >> 1]! & 0x0f;
-    out += c >= 97 && nibble >= 8 ? String.fromCharCode(c - 32) : lowerHex[i];
+    out += c >= 97 && upperAt(hash, i) ? String.fromCharCode(c - 32) : lowerHex[i];
   }
   return out;
+}
+
+/**
+ * Whether `input` (0x + 40 hex digits) is already in its EIP-55 form, compared in place: a valid
+ * input then is its own answer, without building the checksummed string.
+ */
+function isChecksummed(input: string, hash: Uint8Array): boolean {
+  for (let i = 0; i < 40; i++) {
+    const c = input.charCodeAt(i + 2);
+    if (c < 65) continue; // a digit: no case
+    const upper = c < 97;
+    if (upper !== upperAt(hash, i)) return false;
+  }
+  return true;
 }
 
 export function checkAddress(input: string, mode: ChecksumMode): AddressCheck {
@@ -44,9 +79,11 @@ export function checkAddress(input: string, mode: ChecksumMode): AddressCheck {
     };
   }
   const body = input.slice(2);
-  const checksummed = toChecksum(body.toLowerCase());
-  if (checksummed === input) return { ok: true, address: checksummed };
-  const lower = body === body.toLowerCase();
+  const lowerHex = body.toLowerCase();
+  const hash = checksumHash(lowerHex);
+  if (isChecksummed(input, hash)) return { ok: true, address: input };
+  const checksummed = checksummedFrom(lowerHex, hash);
+  const lower = body === lowerHex;
   const upper = body === body.toUpperCase();
   if (lower || upper) {
     if (mode === 'lenient') return { ok: true, address: checksummed };
