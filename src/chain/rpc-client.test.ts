@@ -50,6 +50,22 @@ describe('RpcClient', () => {
     assert.equal(proxy.requests(), 1);
   });
 
+  it('callBatch sends a whole chunk as one JSON-RPC batch and answers each call in order, a failed call as its error', async () => {
+    const { results, latencyMs } = await client.callBatch('eth_getBalance', [[ADDRESS, 'latest'], ['0x1234', 'latest'], [ADDRESS, '0x0']]);
+    assert.equal(results.length, 3);
+    assert.equal(results[0], '0x0');
+    assert.ok(results[1] instanceof UpstreamError, String(results[1]));
+    assert.equal(results[2], '0x0');
+    assert.ok(latencyMs >= 0);
+    assert.equal(proxy.requests(), 1);
+    assert.deepEqual(Object.fromEntries(proxy.calls), { eth_getBalance: 3 });
+  });
+
+  it('callBatch rejects as a whole when the HTTP request fails', async () => {
+    proxy.set({ kind: 'status', status: 503 });
+    assert.equal((await failure(client.callBatch('eth_getBalance', [[ADDRESS, 'latest'], [ADDRESS, 'latest']]))).kind, 'http');
+  });
+
   it('never sends a call withdrawn before the batch leaves', async () => {
     const cancel = new Cancel();
     const withdrawn = client.call('eth_getBalance', [ADDRESS, 'latest'], cancel);

@@ -39,6 +39,14 @@ interface Batch {
   live: number;
 }
 
+/** A JSON-RPC batch sent as a whole (`callBatch`): each call's result or error, in order. */
+export interface RpcBatchResult {
+  /** Each call's `result`, or the UpstreamError its reply stands for. */
+  readonly results: readonly unknown[];
+  /** Round trip of the HTTP request. */
+  readonly latencyMs: number;
+}
+
 export interface RpcClientOptions {
   readonly timeoutMs: number;
   /** Largest JSON-RPC batch sent at once. */
@@ -116,6 +124,52 @@ export class RpcClient {
     });
   }
 
+  /**
+   * Sends `paramsList` calls of `method` now, as one JSON-RPC batch in one HTTP request, outside
+   * this turn's queue: a caller already holding a whole chunk (the router's batch read) pays no
+   * promise, closure or queue entry per call. Each result is the call's `result` or its
+   * UpstreamError, in order; rejects with an UpstreamError when the request as a whole failed
+   * (transport, HTTP status, or one error object for the whole batch). The caller chunks by
+   * UPSTREAM_BATCH_MAX (the `maxBatch` this client was made with).
+   */
+  async callBatch(method: string, paramsList: readonly (readonly unknown[])[]): Promise<RpcBatchResult> {
+    if (this.closed) throw new UpstreamError('unavailable', this.name, 'client closed');
+    const first = this.nextId;
+    this.nextId += paramsList.length;
+    const single = paramsList.length === 1;
+    const payload = paramsList.map((params, i) => ({ jsonrpc: '2.0', id: first + i, method, params }));
+    const started = performance.now();
+    const parsed = await this.post(JSON.stringify(single ? payload[0] : payload), new Exchange());
+    const latencyMs = performance.now() - started;
+    const replies = single && !Array.isArray(parsed) ? [parsed] : parsed;
+    if (!Array.isArray(replies)) {
+      throw this.replyError(parsed) ?? new UpstreamError('bad-response', this.name, 'batch answered with a non-array');
+    }
+    const results = new Array<unknown>(paramsList.length);
+    // Nodes answer in request order: index by position, and fall back to ids when they do not.
+    const inOrder = replies.length === paramsList.length && replies.every((r, i) => (r as { id?: unknown } | null)?.id === first + i);
+    const byId = inOrder ? undefined : new Map<unknown, unknown>();
+    if (byId !== undefined) {
+      for (const reply of replies) {
+        if (reply !== null && typeof reply === 'object') byId.set((reply as { id?: unknown }).id, reply);
+      }
+    }
+    for (let i = 0; i < paramsList.length; i++) {
+      const outcome = this.outcome(byId === undefined ? replies[i] : byId.get(first + i), method);
+      results[i] = outcome instanceof UpstreamError ? outcome : outcome.result;
+    }
+    return { results, latencyMs };
+  }
+
+  /** One call's reply: its result, or the UpstreamError it stands for. */
+  private outcome(reply: unknown, method: string): { result: unknown } | UpstreamError {
+    const r = reply as { result?: unknown; error?: unknown } | undefined;
+    if (r === undefined || r === null || typeof r !== 'object') return new UpstreamError('bad-response', this.name, `no reply for ${method}`);
+    if (r.error !== undefined && r.error !== null) return this.replyError(r) ?? new UpstreamError('bad-response', this.name, 'malformed error');
+    if (!('result' in r)) return new UpstreamError('bad-response', this.name, `reply for ${method} has no result`);
+    return { result: r.result };
+  }
+
   private cancelled(): UpstreamError {
     return new UpstreamError('cancelled', this.name, 'call withdrawn');
   }
@@ -171,17 +225,10 @@ export class RpcClient {
       if (reply !== null && typeof reply === 'object') byId.set((reply as { id?: unknown }).id, reply);
     }
     for (const p of batch) {
-      const reply = byId.get(p.id) as { result?: unknown; error?: unknown } | undefined;
       if (p.done) continue;
-      if (reply === undefined) {
-        this.settle(p, new UpstreamError('bad-response', this.name, `no reply for ${p.method}`));
-      } else if (reply.error !== undefined && reply.error !== null) {
-        this.settle(p, this.replyError(reply) ?? new UpstreamError('bad-response', this.name, 'malformed error'));
-      } else if (!('result' in reply)) {
-        this.settle(p, new UpstreamError('bad-response', this.name, `reply for ${p.method} has no result`));
-      } else {
-        this.settle(p, undefined, { result: reply.result, latencyMs });
-      }
+      const outcome = this.outcome(byId.get(p.id), p.method);
+      if (outcome instanceof UpstreamError) this.settle(p, outcome);
+      else this.settle(p, undefined, { result: outcome.result, latencyMs });
     }
   }
 

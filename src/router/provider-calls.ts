@@ -78,6 +78,62 @@ export class ProviderCalls {
     throw error;
   }
 
+  /**
+   * Many calls of one method in one HTTP request (a batch read's chunk), booked per request: one
+   * latency sample and one success for the round trip instead of one per call (100 identical
+   * samples would only push the same number into the EWMA 100 times), and one failure when the
+   * request as a whole failed. A call answered with an error, or with a malformed result, is booked
+   * as `invoke` books it. The observer still hears of every call (the call metrics count calls).
+   * Resolves with each call's parsed value or UpstreamError, in order; rejects with an
+   * UpstreamError when the request failed.
+   */
+  async invokeBatch<T>(
+    p: ProviderHandle,
+    method: string,
+    paramsList: readonly (readonly unknown[])[],
+    parse: (result: unknown) => T | undefined,
+    options: Omit<CallOptions, 'cancel'> = {},
+  ): Promise<{ values: (T | UpstreamError)[]; latencyMs: number }> {
+    const { lastResort = false, requestId } = options;
+    const started = this.clock();
+    p.callStarted(started, paramsList.length);
+    let results: readonly unknown[];
+    let latencyMs: number;
+    try {
+      ({ results, latencyMs } = await p.client.callBatch(method, paramsList));
+    } catch (caught) {
+      p.callEnded(started);
+      if (!(caught instanceof UpstreamError)) throw caught;
+      const now = this.clock();
+      const elapsed = now - started;
+      this.transition(p, p.failed(caught, this.redact(caught.message), elapsed, now), requestId);
+      for (let i = 0; i < paramsList.length; i++) this.onCall?.(p.name, method, caught.kind, elapsed);
+      throw caught;
+    }
+    p.callEnded(started);
+    const values = new Array<T | UpstreamError>(results.length);
+    let failed: number[] | undefined;
+    for (let i = 0; i < results.length; i++) {
+      const result = results[i];
+      const value = result instanceof UpstreamError ? undefined : parse(result);
+      if (value === undefined) (failed ??= []).push(i);
+      else {
+        values[i] = value;
+        this.onCall?.(p.name, method, 'ok', latencyMs);
+      }
+    }
+    // The round trip first: failed calls inside an answered request are booked after it.
+    if (failed === undefined || failed.length < results.length) this.transition(p, p.answered(latencyMs, this.clock(), lastResort), requestId);
+    for (const i of failed ?? []) {
+      const result = results[i];
+      const error = result instanceof UpstreamError ? result : new UpstreamError('bad-response', p.name, `malformed ${method} result`);
+      values[i] = error;
+      this.transition(p, p.failed(error, this.redact(error.message), latencyMs, this.clock()), requestId);
+      this.onCall?.(p.name, method, error.kind, latencyMs);
+    }
+    return { values, latencyMs };
+  }
+
   redact(text: string): string {
     return redactText(text, this.config.secrets);
   }

@@ -242,9 +242,10 @@ export class ProviderHandle {
 
   // ---- transitions ---------------------------------------------------------------------------
 
-  callStarted(now: number): void {
+  /** A request carrying `calls` calls (a batch read's chunk carries many) left for this provider. */
+  callStarted(now: number, calls = 1): void {
     this.latency.callStarted(now);
-    this.requestCount++;
+    this.requestCount += calls;
   }
 
   callEnded(started: number): void {

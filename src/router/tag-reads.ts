@@ -100,24 +100,15 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
   async getBalances(addresses: readonly string[], at: Head, requestId?: string): Promise<BalancesRead> {
     const { order, lastResort } = this.deps.candidates(at);
     const pin = { blockHash: at.hash };
-    const readChunk = (p: ProviderHandle, part: readonly string[]): Promise<ChunkAnswer> => {
-      // Issued in one turn: the provider's RpcClient sends them as one JSON-RPC batch.
-      let latencyMs = 0;
-      return Promise.all(
-        part.map((address) =>
-          this.deps.calls.invoke(p, 'eth_getBalance', [address, pin], parseQuantity, { lastResort, requestId }).then(
-            (r) => {
-              latencyMs = Math.max(latencyMs, r.latencyMs);
-              return r.value;
-            },
-            (error: unknown) => {
-              if (!(error instanceof UpstreamError)) throw error;
-              return error;
-            },
-          ),
-        ),
-      ).then((values) => ({ values, latencyMs }));
-    };
+    // One JSON-RPC batch per chunk, booked per HTTP request (ProviderCalls.invokeBatch).
+    const readChunk = (p: ProviderHandle, part: readonly string[]): Promise<ChunkAnswer> =>
+      this.deps.calls.invokeBatch(
+        p,
+        'eth_getBalance',
+        part.map((address) => [address, pin]),
+        parseQuantity,
+        { lastResort, requestId },
+      );
     try {
       const result = await readBatch({ addresses, providers: order, weight: (p) => p.score, maxPerCall: this.deps.maxPerCall, readChunk });
       return { wei: result.values, latencyMs: result.latencyMs, requests: result.requests };
