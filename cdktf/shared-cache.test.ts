@@ -1,22 +1,13 @@
 // Fast infra test for the fleet cache (cdktf/constructs/shared-cache.ts): synthesize the stack with
 // and without SHARED_CACHE and assert, on the JSON, what keeps the cache private and secret.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { synthesize } from './app.js';
+import { describe, it } from 'node:test';
 import { loadStackConfig, type Env } from './stack-config.js';
-import { readSynth, references, type Json, type SynthDoc } from './testing/synth-json.js';
+import { references, type Json, type SynthDoc } from './testing/synth-json.js';
+import { stackSynthesizer } from './testing/synth-stack.js';
 
-const workDir = mkdtempSync(join(tmpdir(), 'balance-api-cache-synth-'));
-after(() => rmSync(workDir, { recursive: true, force: true }));
-
-let counter = 0;
-function synth(env: Env): SynthDoc {
-  const { stackDir } = synthesize(loadStackConfig({ AWS_REGION: 'eu-west-1', ...env }), join(workDir, `out-${counter++}`));
-  return readSynth(stackDir);
-}
+const synthesizer = stackSynthesizer('cache-synth');
+const synth = (env: Env): SynthDoc => synthesizer({ AWS_REGION: 'eu-west-1', ...env }).doc;
 
 type Container = { name: string; environment: Array<{ name: string }>; secrets: Array<{ name: string; valueFrom: string }> };
 function apiContainer(doc: SynthDoc): Container {

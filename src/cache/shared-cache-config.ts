@@ -5,6 +5,7 @@
  * errors show, and `secrets` joins the service's list of strings to scrub from any text.
  */
 import { ConfigError } from '../config/config.js';
+import { redactUrl } from '../observability/redact.js';
 
 export interface SharedCacheConfig {
   readonly host: string;
@@ -32,17 +33,12 @@ export const SHARED_CACHE_DEFAULTS = Object.freeze({
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Redacted form of any redis URL: keeps scheme, host, port and db; drops user and password. */
+/**
+ * Redacted form of any redis URL: scheme, host, port and db; user and password become `***@`.
+ * The provider URLs' rule (observability/redact.ts) does exactly that for redis:// and rediss://.
+ */
 export function redactRedisUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return '[invalid url]';
-  }
-  const auth = url.username !== '' || url.password !== '' ? '***@' : '';
-  const db = url.pathname === '' || url.pathname === '/' ? '' : url.pathname;
-  return `${url.protocol}//${auth}${url.host}${db}`;
+  return redactUrl(raw);
 }
 
 export function parseRedisUrl(raw: string): Omit<SharedCacheConfig, 'keyPrefix' | 'timeoutMs' | 'ttlSeconds'> {
