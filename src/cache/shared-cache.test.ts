@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { redisServerAvailable, requireRedis, startGarbageServer, startRedisServer, type RedisServer } from '../testing/redis-server.js';
+import { redisServerAvailable, requireRedis, startGarbageServer, startRedisServer, type RedisServer, type RedisServerOptions } from '../testing/redis-server.js';
 import { loadSharedCacheConfig } from './shared-cache-config.js';
 import { SharedCache, type SharedOutcome, type SharedRead } from './shared-cache.js';
 import { encodeSharedValue, sharedKey, type SharedKey } from './shared-cache-value.js';
@@ -192,11 +192,30 @@ describe('SharedCache on a real Redis', () => {
 });
 
 describe('SharedCache when Redis fails', () => {
+  /**
+   * A redis-server of the test's own (it gets killed, hung, restarted) and tasks opened on it (or
+   * on another URL), all closed and stopped however the test ends.
+   */
+  async function ownRedis(options: RedisServerOptions, body: (redis: RedisServer, open: (url?: string) => SharedCache) => Promise<void>): Promise<void> {
+    const redis = await startRedisServer(options);
+    const tasks: SharedCache[] = [];
+    try {
+      await body(redis, (url = redis.url) => {
+        const cache = task(url);
+        tasks.push(cache);
+        return cache;
+      });
+    } finally {
+      redis.resume();
+      await Promise.all(tasks.map((cache) => cache.close()));
+      await redis.stop();
+    }
+  }
+
   it('answers from reads while Redis is killed, opens the breaker, and shares again after a restart', async (t) => {
     if (!requireRedis(t)) return;
-    const redis = await startRedisServer();
-    const [a, b] = [task(redis.url), task(redis.url)];
-    try {
+    await ownRedis({}, async (redis, open) => {
+      const [a, b] = [open(), open()];
       await Promise.all([ready(a), ready(b)]);
       await redis.kill();
       for (let i = 0; i < 6; i++) assert.equal(wei(await a.load(freshKey(), counted(1n).read)), 1n);
@@ -214,18 +233,14 @@ describe('SharedCache when Redis fails', () => {
       assert.equal(wei(await b.load(key, again.read)), 8n);
       assert.equal(again.reads.n, 0);
       assert.equal(a.breakerState(), 'closed');
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-      await redis.stop();
-    }
+    });
   });
 
   it('starts sharing by itself when Redis comes up after the task started', async (t) => {
     if (!requireRedis(t)) return;
-    const redis = await startRedisServer();
-    await redis.kill();
-    const [a, b] = [task(redis.url), task(redis.url)];
-    try {
+    await ownRedis({}, async (redis, open) => {
+      await redis.kill();
+      const [a, b] = [open(), open()];
       assert.equal(wei(await a.load(freshKey(), counted(1n).read)), 1n);
       await redis.restart();
       await Promise.all([ready(a), ready(b)]);
@@ -236,17 +251,13 @@ describe('SharedCache when Redis fails', () => {
       const outcomes = await Promise.all([a.load(key, upstream.read), b.load(key, upstream.read)]);
       assert.deepEqual(outcomes.map(wei), [3n, 3n]);
       assert.equal(upstream.reads.n, 1, 'coalesced through the late subscription');
-    } finally {
-      await Promise.all([a.close(), b.close()]);
-      await redis.stop();
-    }
+    });
   });
 
   it('answers from reads while Redis hangs (SIGSTOP), counts timeouts, and resumes after SIGCONT', async (t) => {
     if (!requireRedis(t)) return;
-    const redis = await startRedisServer();
-    const cache = task(redis.url);
-    try {
+    await ownRedis({}, async (redis, open) => {
+      const cache = open();
       await ready(cache);
       redis.hang();
       const outcomes = await Promise.all(Array.from({ length: 5 }, () => cache.load(freshKey(), counted(2n).read)));
@@ -260,27 +271,19 @@ describe('SharedCache when Redis fails', () => {
         await sleep(60);
       }
       assert.equal(cache.breakerState(), 'closed');
-    } finally {
-      redis.resume();
-      await cache.close();
-      await redis.stop();
-    }
+    });
   });
 
   it('gives a batch nothing, without throwing, while Redis is down', async (t) => {
     if (!requireRedis(t)) return;
-    const redis = await startRedisServer();
-    const cache = task(redis.url);
-    try {
+    await ownRedis({}, async (redis, open) => {
+      const cache = open();
       await ready(cache);
       await redis.kill();
       assert.deepEqual(await cache.getMany([freshKey(), freshKey()]), [undefined, undefined]);
       cache.fillMany([{ ...freshKey(), wei: 1n, stateRoot: undefined }]);
       assert.ok(cache.stats.errors.connection >= 1, JSON.stringify(cache.stats));
-    } finally {
-      await cache.close();
-      await redis.stop();
-    }
+    });
   });
 
   it('answers from reads when something other than Redis answers on the port', async (t) => {
@@ -301,8 +304,7 @@ describe('SharedCache when Redis fails', () => {
   it('speaks TLS to a rediss:// URL with an AUTH token, and logs the URL without it', async (t) => {
     if (!requireRedis(t)) return;
     const password = 'tls-auth-token-0123456789';
-    const redis = await startRedisServer({ password, tls: true });
-    try {
+    await ownRedis({ password, tls: true }, async (redis) => {
       const probe = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../testing/shared-cache-probe.ts', import.meta.url))], {
         env: { ...process.env, REDIS_URL: redis.url, REDIS_TIMEOUT_MS: '1000', NODE_EXTRA_CA_CERTS: redis.caFile },
         encoding: 'utf8',
@@ -319,17 +321,14 @@ describe('SharedCache when Redis fails', () => {
       });
       assert.ok(lines.some((l) => l.message === 'shared cache connected' && l.redis === `rediss://***@localhost:${redis.port}`), probe.stdout);
       assert.doesNotMatch(probe.stdout + probe.stderr, new RegExp(password));
-    } finally {
-      await redis.stop();
-    }
+    });
   });
 
   it('authenticates with the URL password, and a wrong one only costs reads', async (t) => {
     if (!requireRedis(t)) return;
-    const redis = await startRedisServer({ password: 'correct-horse-battery' });
-    const good = task(redis.url);
-    const bad = task(redis.url.replace('correct-horse-battery', 'wrong-password'));
-    try {
+    await ownRedis({ password: 'correct-horse-battery' }, async (redis, open) => {
+      const good = open();
+      const bad = open(redis.url.replace('correct-horse-battery', 'wrong-password'));
       await ready(good);
       const key = freshKey();
       await good.load(key, counted(6n).read);
@@ -339,9 +338,6 @@ describe('SharedCache when Redis fails', () => {
       await sleep(100);
       assert.equal(wei(await bad.load(key, counted(6n).read)), 6n);
       assert.equal(bad.stats.hits, 0);
-    } finally {
-      await Promise.all([good.close(), bad.close()]);
-      await redis.stop();
-    }
+    });
   });
 });
