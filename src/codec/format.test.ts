@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseEther } from 'ethers';
+import { formatEther, parseEther } from 'ethers';
 import { balanceBody, weiToEther } from './format.js';
 
 const HASH = `0x${'ab'.repeat(32)}`;
@@ -16,6 +16,18 @@ describe('weiToEther', () => {
   for (const [wei, ether] of cases) {
     it(`${wei} wei -> ${ether}`, () => assert.equal(weiToEther(wei), ether));
   }
+
+  it("gives ethers' formatEther strings for the edge cases and 20,000 random values up to 2^256-1", () => {
+    const values = [2n ** 256n - 1n, 10n ** 18n - 1n, 10n ** 18n + 1n, 10n ** 30n, 10n ** 77n, 999n];
+    for (let i = 0; i < 20_000; i++) {
+      const digits = 1 + Math.floor(Math.random() * 77);
+      let text = '';
+      for (let j = 0; j < digits; j++) text += Math.floor(Math.random() * 10);
+      // A third end in zeros: the trailing-zero trimming of the fraction.
+      values.push(BigInt(i % 3 === 0 ? `${text}${'0'.repeat(1 + (i % 19))}` : text));
+    }
+    for (const wei of values) assert.equal(weiToEther(wei), formatEther(wei), `${wei} wei`);
+  });
 
   it('round-trips 2^200-1 wei exactly', () => {
     const wei = 2n ** 200n - 1n;
