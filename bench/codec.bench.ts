@@ -10,7 +10,7 @@ import { Bench } from 'tinybench';
 import { checkAddress, toChecksum } from '../src/codec/address.js';
 import type { CodecRunner } from '../src/codec/codec-pool.js';
 import { InlineCodec, PooledCodec } from '../src/codec/codec-pool.js';
-import { balanceBody } from '../src/codec/format.js';
+import { balanceBody, weiToEther } from '../src/codec/format.js';
 import type { CodecTask } from '../src/codec/batch.js';
 import { summarizeBench, type BenchRow } from './bench-table.js';
 
@@ -36,7 +36,8 @@ export async function runCodecBench(options: CodecBenchOptions): Promise<{ items
     .add('keccak of the 40 ASCII digits, @noble/hashes (the previous choice)', () => void keccak_256(ascii.encode(nextLower())))
     .add('EIP-55 ethers.getAddress (the seed-style call)', () => void getAddress(`0x${nextLower()}`))
     .add('checkAddress, lowercase input', () => void checkAddress(`0x${nextLower()}`, 'lenient'))
-    .add('ethers.formatEther', () => void formatEther(wei))
+    .add('weiToEther (Intl.NumberFormat, ours)', () => void weiToEther(wei))
+    .add('ethers.formatEther (the previous choice)', () => void formatEther(wei))
     .add('format body: balanceBody + JSON.stringify', () =>
       void JSON.stringify(balanceBody('0xc94770007dda54cF92009BFF0dE90c06F603a09f', 'mainnet', wei, 1.234, { tag: 'latest', number: '0x1234', hash: `0x${'ab'.repeat(32)}` })),
     );

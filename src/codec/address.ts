@@ -132,20 +132,29 @@ export class AddressMemo {
     const hit = this.memo.get(input);
     if (hit !== undefined) return hit;
     const result = checkAddress(input, this.mode);
-    this.remember(input, result);
+    // Known absent: one Map operation fewer per cold address (a cold batch checks 1,000).
+    if (rememberable(input, result)) this.insert(input, result);
     return result;
   }
 
   remember(input: string, result: AddressCheck): void {
-    if (input.length !== 42 || (!result.ok && result.code === 'INVALID_ADDRESS')) return;
+    if (!rememberable(input, result)) return;
     if (this.memo.has(input)) {
       this.memo.set(input, result);
       return;
     }
+    this.insert(input, result);
+  }
+
+  private insert(input: string, result: AddressCheck): void {
     const oldest = this.ring[this.next];
     if (oldest !== undefined) this.memo.delete(oldest);
     this.ring[this.next] = input;
     this.next = (this.next + 1) % this.ring.length;
     this.memo.set(input, result);
   }
+}
+
+function rememberable(input: string, result: AddressCheck): boolean {
+  return input.length === 42 && (result.ok || result.code !== 'INVALID_ADDRESS');
 }
