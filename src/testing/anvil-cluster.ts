@@ -10,8 +10,13 @@
  * - `synced`: mined in lockstep by `mine()`.
  * - `lagging`: same chain and history, but stops following after start (left `laggingBy` behind).
  * - `foreign`: another chain id, with different balances (a read from it would be visibly wrong).
+ *
+ * Reads that must see exactly the block they are pinned to while blocks are mined go through a
+ * fault proxy given the node's gate (`gateOf`, mining-gate.ts): anvil alone may answer a read at
+ * its latest block with the state of the block it is mining.
  */
 import { SEED_ADDRESS, startAnvil, type AnvilNode } from '../dev/local-devnet.js';
+import { MiningGate } from './mining-gate.js';
 
 export const GENESIS_TIMESTAMP = 1_700_000_000;
 export const BLOCK_TIME_SECONDS = 12;
@@ -40,6 +45,8 @@ export interface AnvilCluster {
   readonly synced: readonly AnvilNode[];
   readonly lagging: AnvilNode | undefined;
   readonly foreign: AnvilNode | undefined;
+  /** The gate between a node's mining and the calls forwarded to it, by the node's url (mining-gate.ts). */
+  gateOf(url: string): MiningGate | undefined;
   /** Latest block number mined on every synced node. */
   number(): bigint;
   /** Expected balance of `address` at block `number` (0 for addresses never funded). */
@@ -70,6 +77,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<AnvilC
   const synced = nodes.slice(0, options.synced ?? 3);
   const lagging = options.laggingBy ? nodes[synced.length] : undefined;
   const foreign = options.foreignChainId === undefined ? undefined : nodes[nodes.length - 1];
+  const gates = new Map(nodes.map((n) => [n.url, new MiningGate()]));
 
   // Expected balances: block number -> address -> wei. Block 1 carries the seed.
   const history = new Map<bigint, Map<string, bigint>>();
@@ -114,7 +122,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<AnvilC
           ]);
         }
         await node.rpc('evm_setNextBlockTimestamp', [GENESIS_TIMESTAMP + Number(next) * BLOCK_TIME_SECONDS]);
-        await node.rpc('anvil_mine', ['0x1']);
+        await gates.get(node.url)!.exclusive(() => node.rpc('anvil_mine', ['0x1']));
       }),
     );
     nonce += WATCHED.length;
@@ -131,6 +139,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<AnvilC
     synced,
     lagging,
     foreign,
+    gateOf: (url) => gates.get(url),
     number: () => number,
     balanceAt: (address, at) => {
       let block = at;

@@ -7,6 +7,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { decodeRlp, encodeRlp, toBeHex } from 'ethers';
+import type { MiningGate } from './mining-gate.js';
 
 export type Fault =
   | { readonly kind: 'pass' }
@@ -53,7 +54,13 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
+export interface FaultProxyOptions {
+  /** The node's gate (AnvilCluster.gateOf): forwarded calls never overlap its mining (mining-gate.ts). */
+  readonly gate?: MiningGate | undefined;
+}
+
+export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
+  const gate = options.gate;
   const upstream = new URL(target);
   let rule: FaultRule = { fault: { kind: 'pass' } };
   const calls = new Map<string, number>();
@@ -82,12 +89,27 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 
   /** Forwards; `rewrite` (if any) edits each parsed reply object before it goes back. */
   const forward = (body: Buffer, res: ServerResponse, rewrite?: (call: RpcCall, reply: { result?: unknown }) => void) => {
+    if (gate === undefined) return send(body, res, rewrite, () => undefined);
+    void gate.enter().then(() => {
+      let left = false;
+      send(body, res, rewrite, () => {
+        if (left) return;
+        left = true;
+        gate.leave();
+      });
+    });
+  };
+
+  /** Sends to the node; `done` runs once the node has answered (or the exchange failed). */
+  const send = (body: Buffer, res: ServerResponse, rewrite: ((call: RpcCall, reply: { result?: unknown }) => void) | undefined, done: () => void) => {
     const parsed = tryParse(body);
     const batch: RpcCall[] = Array.isArray(parsed) ? parsed : parsed === undefined ? [] : [parsed as RpcCall];
     const watchHead = batch.some(asksLatest);
     const out = httpRequest(
       { host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } },
       (reply) => {
+        reply.on('end', done);
+        reply.on('close', done);
         if (rewrite === undefined && !watchHead) {
           res.writeHead(reply.statusCode ?? 502, { 'content-type': 'application/json' });
           reply.pipe(res);
@@ -115,7 +137,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         });
       },
     );
-    out.on('error', () => res.destroy());
+    out.on('error', () => {
+      done();
+      res.destroy();
+    });
     out.end(body);
   };
 

@@ -38,7 +38,7 @@ export async function startRouterFixture(options: FixtureOptions = {}): Promise<
   const proxies: Record<string, FaultProxy> = {};
   let app: TestApp | undefined;
   try {
-    for (const [name, url] of nodes) proxies[name] = await startFaultProxy(url);
+    for (const [name, url] of nodes) proxies[name] = await startFaultProxy(url, { gate: cluster.gateOf(url) });
     app = await startTestApp({
       RPC_URLS: nodes.map(([name]) => `${name}=${proxies[name]!.url}/v3/${FAKE_KEY}?token=${FAKE_TOKEN}`).join(','),
       EXPECTED_CHAIN_ID: String(cluster.chainId),
