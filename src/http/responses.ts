@@ -41,8 +41,8 @@ export const COMMON_HEADERS = '\r\nx-content-type-options: nosniff\r\ncache-cont
 /**
  * Writes a whole response. Must run corked (inside the handler's own tick, or in res.cork).
  * `close` ends the connection after the response (used when a request body is left unread);
- * `omitBody` answers a HEAD request (uWS would send the body otherwise). There is no Server header;
- * the uWS build adds `uWebSockets: 20` itself and JS cannot remove it.
+ * `omitBody` answers a HEAD request (uWS would send the body otherwise). There is no Server header,
+ * and no `uWebSockets: 20` either: src/http/uws.ts silences it before the App is created.
  */
 export function writeBody(
   res: HttpResponse,

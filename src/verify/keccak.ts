@@ -2,7 +2,7 @@
  * keccak256 for verification: hash-wasm's WebAssembly Keccak. Verifying a read is mostly hashing
  * (a header of ~600 bytes, proof nodes of up to 532 bytes each), and on this machine hash-wasm
  * hashes a 532-byte node in ~3-5 us where @noble/hashes' JavaScript keccak takes ~30-50 us
- * (bench/verify.bench.ts). The EIP-55 address check keeps @noble/hashes: 20 bytes, no gain there.
+ * (bench/verify.bench.ts). The EIP-55 address check (src/codec/address.ts) uses hash-wasm too.
  */
 import { createKeccak } from 'hash-wasm';
 
