@@ -1,6 +1,6 @@
 /**
  * Verification micro-benchmarks, each against its alternative in the same run:
- * - keccak256 of a 532-byte node: hash-wasm (src/verify/keccak.ts) vs @noble/hashes;
+ * - keccak256 of a 532-byte node: hash-wasm (src/codec/keccak.ts) vs @noble/hashes;
  * - header hash: @ethereumjs/rlp + hash-wasm keccak (src/verify/header.ts) vs the same with
  *   @noble/hashes keccak vs ethers' encodeRlp + keccak vs @ethereumjs/block
  *   createBlockHeaderFromRPC().hash(), on a real Prague header from anvil;
@@ -24,7 +24,7 @@ import { Bench } from 'tinybench';
 import { startCluster, WATCHED } from '../src/testing/anvil-cluster.js';
 import { verifyAccountProof } from '../src/verify/account-proof.js';
 import { checkHeader, headerFields, headerHash } from '../src/verify/header.js';
-import { keccak256 } from '../src/verify/keccak.js';
+import { keccak256 } from '../src/codec/keccak.js';
 import { runProofTask, type ProofTask, type ProofTaskResult } from '../src/verify/proof-task.js';
 import { summarizeBench, type BenchRow } from './bench-table.js';
 

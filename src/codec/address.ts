@@ -1,13 +1,13 @@
 /**
- * EIP-55 address validation. Pure; the keccak is hash-wasm's WebAssembly Keccak (the one
- * src/verify/keccak.ts uses), called on the ASCII bytes: for these 40 bytes it measured ~1-2 us
+ * EIP-55 address validation. Pure; the keccak is hash-wasm's WebAssembly Keccak (./keccak.ts, shared
+ * with proof verification), called on the ASCII bytes: for these 40 bytes it measured ~1-2 us
  * where @noble/hashes' JavaScript keccak_256 took ~10-20 us on the 2-core VM, and a cold batch of
  * 1,000 addresses checks 1,000 checksums (keccak was ~13% of the service's CPU under
  * `npm run bench:batch`). address.test.ts checks it against ethers.getAddress.
  */
-import { createKeccak } from 'hash-wasm';
 import type { ChecksumMode } from '../config/config.js';
 import type { ErrorCode } from '../errors.js';
+import { keccak256 } from './keccak.js';
 
 export type AddressCheck =
   | { readonly ok: true; readonly address: string }
@@ -24,16 +24,13 @@ export type AddressRejection = Exclude<AddressCheck, { readonly ok: true }>;
 
 const HEX40 = /^0x[0-9a-fA-F]{40}$/;
 const encoder = new TextEncoder();
-// One hasher and one input buffer, reused: the module runs on one thread (the main loop or a pool worker).
-const hasher = await createKeccak(256);
+// One input buffer, reused: the module runs on one thread (the main loop or a pool worker).
 const ascii = new Uint8Array(40);
 
 /** keccak256 of 40 lowercase hex digits as ASCII: the hash EIP-55 takes its case from. */
 function checksumHash(lowerHex: string): Uint8Array {
   encoder.encodeInto(lowerHex, ascii);
-  hasher.init();
-  hasher.update(ascii);
-  return hasher.digest('binary');
+  return keccak256(ascii);
 }
 
 /** Whether hex digit `i` (0-39) of the address takes upper case: its hash nibble is >= 8. */

@@ -10,7 +10,7 @@
 import { verifyMerkleProof } from '@ethereumjs/mpt';
 import { RLP } from '@ethereumjs/rlp';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { keccak256 } from './keccak.js';
+import { keccak256 } from '../codec/keccak.js';
 
 export interface ProvenAccount {
   readonly wei: bigint;

@@ -12,7 +12,7 @@
  */
 import { RLP } from '@ethereumjs/rlp';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { keccak256 } from './keccak.js';
+import { keccak256 } from '../codec/keccak.js';
 
 type FieldKind = 'hash' | 'address' | 'bloom' | 'quantity' | 'bytes' | 'nonce';
 
