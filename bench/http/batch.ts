@@ -8,6 +8,7 @@
  *   npm run bench:batch -- [--concurrency 8] [--slice-ms 3000] [--rounds 3] [--upstream-batch 100]
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { startAnvil } from '../../src/dev/local-devnet.js';
@@ -21,6 +22,8 @@ const { values } = parseArgs({
     'slice-ms': { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '3' },
     'upstream-batch': { type: 'string', default: '100' },
+    // Profiling one mode alone: --sizes 100 (the ratio column then needs 1 in the list).
+    sizes: { type: 'string', default: '1,100,1000' },
   },
 });
 const concurrency = Number(values.concurrency);
@@ -40,11 +43,10 @@ interface Mode {
   readonly size: number;
 }
 
-const MODES: readonly Mode[] = [
-  { name: 'single GET', size: 1 },
-  { name: 'batch of 100', size: 100 },
-  { name: 'batch of 1000', size: 1000 },
-];
+const MODES: readonly Mode[] = values.sizes
+  .split(',')
+  .map(Number)
+  .map((size) => ({ name: size === 1 ? 'single GET' : `batch of ${size}`, size }));
 
 async function request(pool: Pool, size: number): Promise<boolean> {
   if (size === 1) {
@@ -58,11 +60,30 @@ async function request(pool: Pool, size: number): Promise<boolean> {
   return res.statusCode === 200;
 }
 
-/** `concurrency` closed loops for `ms`: balances answered per second, and failures. */
-async function slice(pool: Pool, mode: Mode, ms: number): Promise<{ balancesPerSec: number; failed: number }> {
+/** CPU milliseconds (user + system) a process has used so far; Linux /proc, clock ticks of 10 ms. */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface SliceResult {
+  readonly balancesPerSec: number;
+  readonly failed: number;
+  /** CPU microseconds per balance answered: the service, anvil, and this load generator. */
+  readonly cpuPerBalance: { service: number; anvil: number; load: number };
+}
+
+/** `concurrency` closed loops for `ms`: balances answered per second, failures, and where the CPU went. */
+async function slice(pool: Pool, mode: Mode, ms: number): Promise<SliceResult> {
   const end = performance.now() + ms;
   let balances = 0;
   let failed = 0;
+  const cpuBefore = { service: cpuMs(service.child.pid), anvil: cpuMs(node.process.pid), load: process.cpuUsage() };
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -72,7 +93,18 @@ async function slice(pool: Pool, mode: Mode, ms: number): Promise<{ balancesPerS
       }
     }),
   );
-  return { balancesPerSec: (balances * 1000) / (performance.now() - started), failed };
+  const elapsed = performance.now() - started;
+  const load = process.cpuUsage(cpuBefore.load);
+  const perBalance = (msUsed: number) => (msUsed * 1000) / Math.max(balances, 1);
+  return {
+    balancesPerSec: (balances * 1000) / elapsed,
+    failed,
+    cpuPerBalance: {
+      service: perBalance(cpuMs(service.child.pid) - cpuBefore.service),
+      anvil: perBalance(cpuMs(node.process.pid) - cpuBefore.anvil),
+      load: perBalance((load.user + load.system) / 1000),
+    },
+  };
 }
 
 /** Upstream HTTP requests and eth_getBalance calls for 1,000 cold balances, asked `size` at a time. */
@@ -99,7 +131,6 @@ const serviceEnv = (rpcUrl: string) => ({
   UPSTREAM_BATCH_MAX: String(upstreamBatch),
   // A head that stays fresh through a slice: the comparison is of reads, not head polls.
   HEAD_MAX_AGE_MS: '60000',
-  CACHE_MAX_ENTRIES: '2000000',
 });
 // Throughput: straight to anvil (the counting proxy parses every request: test instrumentation that
 // would take CPU from the service on these 2 cores). Costs: a second service behind the proxy.
@@ -112,24 +143,29 @@ const counted = await startService('counted', serviceEnv(proxy.url));
 const pool = new Pool(`http://127.0.0.1:${service.port}`, { connections: concurrency, pipelining: 1 });
 try {
   for (const mode of MODES) await slice(pool, mode, 500); // warm up
-  const samples = new Map<string, number[]>(MODES.map((m) => [m.name, []]));
+  const samples = new Map<string, SliceResult[]>(MODES.map((m) => [m.name, []]));
   let failures = 0;
   for (let round = 0; round < rounds; round++) {
     for (const mode of MODES) {
       const r = await slice(pool, mode, sliceMs);
-      samples.get(mode.name)!.push(r.balancesPerSec);
+      samples.get(mode.name)!.push(r);
       failures += r.failed;
     }
   }
-  const single = median(samples.get('single GET')!);
-  const lines = [`| cold balances, concurrency ${concurrency} | balances/s (median of ${rounds}) | vs single GETs |`, '|---|---:|---:|'];
+  const med = (name: string, pick: (r: SliceResult) => number) => median(samples.get(name)!.map(pick));
+  const single = samples.has('single GET') ? med('single GET', (r) => r.balancesPerSec) : Number.NaN;
+  const lines = [
+    `| cold balances, concurrency ${concurrency} | balances/s (median of ${rounds}) | vs single GETs | CPU µs per balance: service | anvil | load generator |`,
+    '|---|---:|---:|---:|---:|---:|',
+  ];
   for (const mode of MODES) {
-    const m = median(samples.get(mode.name)!);
-    lines.push(`| ${mode.name} | ${m.toFixed(0)} | ${(m / single).toFixed(1)}x |`);
+    const m = med(mode.name, (r) => r.balancesPerSec);
+    const cpu = (k: keyof SliceResult['cpuPerBalance']) => med(mode.name, (r) => r.cpuPerBalance[k]).toFixed(1);
+    lines.push(`| ${mode.name} | ${m.toFixed(0)} | ${(m / single).toFixed(1)}x | ${cpu('service')} | ${cpu('anvil')} | ${cpu('load')} |`);
   }
   const costs = [];
   const countedPool = new Pool(`http://127.0.0.1:${counted.port}`, { connections: concurrency, pipelining: 1 });
-  for (const size of [1, 100, 1000]) costs.push({ size, ...(await upstreamCost(countedPool, proxy, size)) });
+  for (const { size } of MODES) costs.push({ size, ...(await upstreamCost(countedPool, proxy, size)) });
   await countedPool.close();
   lines.push('', `| 1,000 cold balances asked ... | upstream HTTP requests | eth_getBalance calls | failed requests |`, '|---|---:|---:|---:|');
   for (const c of costs) lines.push(`| ${c.size === 1 ? 'as 1,000 single GETs' : `in batches of ${c.size}`} | ${c.requests} | ${c.calls} | ${c.failed} |`);
