@@ -58,9 +58,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const onCall: CallObserver =
     traced === undefined
       ? metrics.onUpstreamCall
-      : (provider, method, outcome, latencyMs) => {
-          metrics.onUpstreamCall(provider, method, outcome, latencyMs);
-          traced(provider, method, outcome, latencyMs);
+      : (provider, method, outcome, latencyMs, calls) => {
+          metrics.onUpstreamCall(provider, method, outcome, latencyMs, calls);
+          traced(provider, method, outcome, latencyMs, calls);
         };
   const upstream: Upstream = new ProviderRouter(config, log, { onCall });
   const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);

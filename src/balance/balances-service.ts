@@ -16,7 +16,7 @@ import { blockTagEcho, isImmutableTag, type BlockTag } from '../chain/block-tag.
 import type { Head } from '../chain/head.js';
 import type { BalanceCache } from '../cache/balance-cache.js';
 import type { SharedCache } from '../cache/shared-cache.js';
-import { balancesBody, itemAndBody } from '../codec/balances.js';
+import { balanceItem, balancesBody, bodyParts } from '../codec/balances.js';
 import { ServiceError } from '../errors.js';
 import type { BalancesRead } from '../router/tag-reads.js';
 import type { VerifiedBalanceRead } from '../router/upstream.js';
@@ -51,26 +51,40 @@ export class BalancesService {
     const echo = blockTagEcho(tag);
     const stateRoot = verify ? await this.upstream.verifiedStateRoot(head, requestId) : undefined;
     const key = (address: string) => cacheKey(verify ? verifiedKey(address) : address, echo);
-    const items = new Map<string, string>();
-    const missing: string[] = [];
+    // Answers by position; an address asked twice and not cached is read once (`slot`).
+    const ordered = new Array<string>(addresses.length);
+    let missing: string[] = [];
+    const slot = new Map<string, number>();
+    const waiting: number[] = [];
     const now = performance.now();
-    for (const address of addresses) {
-      if (items.has(address)) continue;
+    for (let i = 0; i < addresses.length; i++) {
+      const address = addresses[i]!;
       const item = this.cache.item(key(address), head, now);
-      if (item !== undefined) items.set(address, item);
-      else {
-        items.set(address, '');
+      if (item !== undefined) {
+        ordered[i] = item;
+        continue;
+      }
+      if (!slot.has(address)) {
+        slot.set(address, missing.length);
         missing.push(address);
       }
+      waiting.push(i);
     }
+    /** Item per address read, by its place in `slot`. */
+    const read = new Array<string>(slot.size);
     let latencyMs = 0;
-    const immutable = isImmutableTag(tag);
+    const options = { immutable: isImmutableTag(tag) };
     const at = { tag: echo, number: head.numberHex, hash: head.hash };
-    const store = (address: string, wei: bigint, readMs: number) => {
-      // The item and the single route's body (a later GET at the same tag is a hit), one formatting.
-      const { item, body } = itemAndBody(address, wei, { network: this.network(), rpcLatencyMs: readMs, at, stateRoot });
-      items.set(address, item);
-      this.cache.set(key(address), head, Buffer.from(body), { immutable, item });
+    // Stores the item with the parts of the single route's body that all of one read share: a
+    // later GET at the same tag is a hit, its body made from these then.
+    const storeAll = (addressesRead: readonly string[], weis: readonly bigint[], readMs: number) => {
+      const parts = bodyParts({ network: this.network(), rpcLatencyMs: readMs, at, stateRoot });
+      for (let j = 0; j < addressesRead.length; j++) {
+        const address = addressesRead[j]!;
+        const item = balanceItem(address, weis[j]!);
+        read[slot.get(address)!] = item;
+        this.cache.setItem(key(address), head, item, parts, options);
+      }
     };
     const chainId = this.shared === undefined ? undefined : this.upstream.chainId();
     if (missing.length > 0 && this.shared !== undefined && chainId !== undefined) {
@@ -78,23 +92,28 @@ export class BalancesService {
       const started = performance.now();
       const shared = await this.shared.getMany(missing.map((address) => ({ chainId, blockHash: head.hash, address, verified: verify })));
       latencyMs = performance.now() - started;
+      const found: string[] = [];
+      const weis: bigint[] = [];
       const still: string[] = [];
       missing.forEach((address, i) => {
         const value = shared[i];
-        if (value !== undefined && value.stateRoot === stateRoot) store(address, value.wei, latencyMs);
-        else still.push(address);
+        if (value !== undefined && value.stateRoot === stateRoot) {
+          found.push(address);
+          weis.push(value.wei);
+        } else still.push(address);
       });
-      missing.splice(0, missing.length, ...still);
+      storeAll(found, weis, latencyMs);
+      missing = still;
     }
     if (missing.length > 0) {
-      const read = stateRoot === undefined ? await this.upstream.getBalances(missing, head, requestId) : await this.proveAll(missing, head, requestId);
-      latencyMs = read.latencyMs;
-      missing.forEach((address, i) => store(address, read.wei[i]!, read.latencyMs));
+      const upstream = stateRoot === undefined ? await this.upstream.getBalances(missing, head, requestId) : await this.proveAll(missing, head, requestId);
+      latencyMs = upstream.latencyMs;
+      storeAll(missing, upstream.wei, upstream.latencyMs);
       if (chainId !== undefined) {
-        this.shared?.fillMany(missing.map((address, i) => ({ chainId, blockHash: head.hash, address, verified: verify, wei: read.wei[i]!, stateRoot })));
+        this.shared?.fillMany(missing.map((address, i) => ({ chainId, blockHash: head.hash, address, verified: verify, wei: upstream.wei[i]!, stateRoot })));
       }
     }
-    const ordered = addresses.map((a) => items.get(a)!);
+    for (const i of waiting) ordered[i] = read[slot.get(addresses[i]!)!]!;
     return balancesBody({ network: this.network(), blockTag: echo, blockNumber: head.numberHex, blockHash: head.hash, rpcLatencyMs: latencyMs, stateRoot }, ordered);
   }
 

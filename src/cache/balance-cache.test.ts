@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Head } from '../chain/head.js';
+import { balanceItem, bodyFromItem, bodyParts } from '../codec/balances.js';
 import { BalanceCache, isServable } from './balance-cache.js';
 
 const head = (n: number): Head => ({ number: BigInt(n), hash: `0x${n.toString(16).padStart(64, '0')}`, numberHex: `0x${n.toString(16)}` });
@@ -112,5 +113,31 @@ describe('BalanceCache bound', () => {
     assert.equal(cache.stats.evictions, 100_000);
     assert.equal(cache.get('k99999', head(1)), undefined);
     assert.notEqual(cache.get('k100000', head(1)), undefined);
+  });
+});
+
+describe('BalanceCache, both routes', () => {
+  const A = '0xc94770007dda54cF92009BFF0dE90c06F603a09f';
+  const at = { tag: 'latest', number: '0x1', hash: head(1).hash };
+
+  it("makes the single route's body from a batch item on first GET, once", () => {
+    const cache = new BalanceCache(60, 10, () => 0);
+    const item = balanceItem(A, 1234n);
+    const parts = bodyParts({ network: 'mainnet', rpcLatencyMs: 3.456, at });
+    cache.setItem(A, head(1), item, parts);
+    assert.equal(cache.item(A, head(1)), item);
+    const body = cache.get(A, head(1));
+    assert.equal(body?.toString(), bodyFromItem(item, parts));
+    assert.equal(JSON.parse(body!.toString()).balanceWei, '1234');
+    assert.equal(cache.get(A, head(1)), body, 'the same bytes, not made again');
+    assert.equal(cache.get(A, head(2)), undefined);
+    assert.equal(cache.stats.hits, 3);
+  });
+
+  it("makes a batch item from the single route's body", () => {
+    const cache = new BalanceCache(60, 10, () => 0);
+    const item = balanceItem(A, 5n);
+    cache.set(A, head(1), Buffer.from(bodyFromItem(item, bodyParts({ network: 'mainnet', rpcLatencyMs: 1, at }))));
+    assert.equal(cache.item(A, head(1)), item);
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { balanceBody } from './format.js';
-import { balanceItem, balanceItems, balancesBody, checkAddresses, itemAndBody } from './balances.js';
+import { balanceItem, balanceItems, balancesBody, bodyFromItem, bodyParts, checkAddresses } from './balances.js';
 
 const A = '0xc94770007dda54cF92009BFF0dE90c06F603a09f';
 const HASH = '0x' + 'cd'.repeat(32);
@@ -17,10 +17,11 @@ describe('batch codec', () => {
   it("makes the single route's exact body bytes alongside the item", () => {
     for (const [wei, latency] of [[0n, 0], [1n, 1.005], [136_500_000_000_000n, 12.3456], [2n ** 200n - 1n, 1000]] as const) {
       const at = { tag: 'finalized', number: '0x10', hash: HASH };
-      const both = itemAndBody(A, wei, { network: 'mainnet', rpcLatencyMs: latency, at });
+      const item = balanceItem(A, wei);
+      const both = { item, body: bodyFromItem(item, bodyParts({ network: 'mainnet', rpcLatencyMs: latency, at })) };
       assert.equal(both.body, JSON.stringify(balanceBody(A, 'mainnet', wei, latency, at)));
       assert.equal(both.item, balanceItem(A, wei));
-      const proven = itemAndBody(A, wei, { network: 'mainnet', rpcLatencyMs: latency, at, stateRoot: HASH });
+      const proven = { body: bodyFromItem(item, bodyParts({ network: 'mainnet', rpcLatencyMs: latency, at, stateRoot: HASH })) };
       assert.equal(proven.body, JSON.stringify(balanceBody(A, 'mainnet', wei, latency, at, { blockHash: HASH, stateRoot: HASH })));
     }
   });

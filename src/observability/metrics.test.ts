@@ -79,6 +79,15 @@ describe('Metrics', () => {
     assert.equal(m.get('balance_api_upstream_call_duration_seconds_bucket{le="0.05",provider="alchemy",method="eth_getBalance"}'), 1);
   });
 
+  it('counts each call of a shared round trip, with one duration sample for the round trip', async () => {
+    const metrics = new Metrics({ processMetrics: false });
+    metrics.onUpstreamCall('alchemy', 'eth_getBalance', 'ok', 40, 100);
+    metrics.onUpstreamCall('alchemy', 'eth_getBalance', 'ok', 30);
+    const m = samples(await metrics.text());
+    assert.equal(m.get('balance_api_upstream_calls_total{provider="alchemy",method="eth_getBalance",outcome="ok"}'), 101);
+    assert.equal(m.get('balance_api_upstream_call_duration_seconds_count{provider="alchemy",method="eth_getBalance"}'), 2);
+  });
+
   it('reads cache, provider, head and pool state at scrape time', async () => {
     const metrics = new Metrics({ processMetrics: false });
     const stats = { hits: 7, misses: 3, coalesced: 2, evictions: 1 };

@@ -107,7 +107,7 @@ export class Metrics {
     });
     this.upstreamDuration = new Histogram({
       name: 'balance_api_upstream_call_duration_seconds',
-      help: 'Upstream JSON-RPC call duration by provider and method, whatever the outcome',
+      help: 'Upstream JSON-RPC call duration by provider and method, whatever the outcome; calls sharing one round trip (a batch read chunk) are one sample',
       labelNames: ['provider', 'method'],
       buckets: UPSTREAM_BUCKETS,
       registers,
@@ -119,20 +119,22 @@ export class Metrics {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
-  private readonly callChildren = new Map<string, { calls: { inc(): void }; duration: { observe(value: number): void } }>();
+  private readonly callChildren = new Map<string, { calls: { inc(n: number): void }; duration: { observe(value: number): void } }>();
 
   /**
-   * The router's CallObserver, once per upstream call. The labelled children are kept, so a call
+   * The router's CallObserver: `calls` calls that shared one round trip. The counter counts calls;
+   * the histogram takes one sample per round trip (a batch read's 100 calls are one sample, not 100
+   * copies of it, which were ~8% of a cold batch's CPU). The labelled children are kept, so a call
    * costs a map lookup instead of prom-client hashing the label set twice on every miss.
    */
-  readonly onUpstreamCall = (provider: string, method: string, outcome: CallOutcome, latencyMs: number): void => {
+  readonly onUpstreamCall = (provider: string, method: string, outcome: CallOutcome, latencyMs: number, calls = 1): void => {
     const key = `${provider}\n${method}\n${outcome}`;
     let child = this.callChildren.get(key);
     if (child === undefined) {
       child = { calls: this.upstreamCalls.labels(provider, method, outcome), duration: this.upstreamDuration.labels(provider, method) };
       this.callChildren.set(key, child);
     }
-    child.calls.inc();
+    child.calls.inc(calls);
     child.duration.observe(latencyMs / 1000);
   };
 

@@ -83,7 +83,7 @@ export function createOtelTracing(options: OtelOptions): Tracing {
       );
       return span.isRecording() ? new Request(span) : undefined;
     },
-    onUpstreamCall(provider: string, method: string, outcome: CallOutcome, latencyMs: number) {
+    onUpstreamCall(provider: string, method: string, outcome: CallOutcome, latencyMs: number, calls = 1) {
       const active = context.active();
       if (trace.getSpan(active)?.isRecording() !== true) return;
       const end = performance.timeOrigin + performance.now();
@@ -92,7 +92,13 @@ export function createOtelTracing(options: OtelOptions): Tracing {
         {
           kind: SpanKind.CLIENT,
           startTime: end - latencyMs,
-          attributes: { 'rpc.system': 'jsonrpc', 'rpc.method': method, 'balance_api.provider': provider, 'balance_api.outcome': outcome },
+          attributes: {
+            'rpc.system': 'jsonrpc',
+            'rpc.method': method,
+            'balance_api.provider': provider,
+            'balance_api.outcome': outcome,
+            ...(calls === 1 ? {} : { 'balance_api.calls': calls }),
+          },
         },
         active,
       );

@@ -83,7 +83,8 @@ export class ProviderCalls {
    * latency sample and one success for the round trip instead of one per call (100 identical
    * samples would only push the same number into the EWMA 100 times), and one failure when the
    * request as a whole failed. A call answered with an error, or with a malformed result, is booked
-   * as `invoke` books it. The observer still hears of every call (the call metrics count calls).
+   * as `invoke` books it. The observer hears of the answered calls once, with their count (the call
+   * metrics count calls; one histogram sample and one span per round trip).
    * Resolves with each call's parsed value or UpstreamError, in order; rejects with an
    * UpstreamError when the request failed.
    */
@@ -107,7 +108,7 @@ export class ProviderCalls {
       const now = this.clock();
       const elapsed = now - started;
       this.transition(p, p.failed(caught, this.redact(caught.message), elapsed, now), requestId);
-      for (let i = 0; i < paramsList.length; i++) this.onCall?.(p.name, method, caught.kind, elapsed);
+      this.onCall?.(p.name, method, caught.kind, elapsed, paramsList.length);
       throw caught;
     }
     p.callEnded(started);
@@ -117,11 +118,10 @@ export class ProviderCalls {
       const result = results[i];
       const value = result instanceof UpstreamError ? undefined : parse(result);
       if (value === undefined) (failed ??= []).push(i);
-      else {
-        values[i] = value;
-        this.onCall?.(p.name, method, 'ok', latencyMs);
-      }
+      else values[i] = value;
     }
+    const ok = results.length - (failed?.length ?? 0);
+    if (ok > 0) this.onCall?.(p.name, method, 'ok', latencyMs, ok);
     // The round trip first: failed calls inside an answered request are booked after it.
     if (failed === undefined || failed.length < results.length) this.transition(p, p.answered(latencyMs, this.clock(), lastResort), requestId);
     for (const i of failed ?? []) {

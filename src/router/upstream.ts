@@ -17,8 +17,12 @@ import type { BalancesRead } from './tag-reads.js';
  */
 export type CallOutcome = 'ok' | UpstreamErrorKind | 'hedge';
 
-/** Observer for upstream calls (metrics): provider name (never a URL), JSON-RPC method, outcome. */
-export type CallObserver = (provider: string, method: string, outcome: CallOutcome, latencyMs: number) => void;
+/**
+ * Observer for upstream calls (metrics, tracing): provider name (never a URL), JSON-RPC method,
+ * outcome, round trip, and how many calls of that method shared the round trip with that outcome
+ * (a batch read's chunk reports its calls once, not once per call).
+ */
+export type CallObserver = (provider: string, method: string, outcome: CallOutcome, latencyMs: number, calls?: number) => void;
 
 export interface BalanceRead {
   readonly wei: bigint;
