@@ -5,7 +5,10 @@
  * service-process.ts) over a real anvil (a second one behind a counting fault proxy counts the
  * upstream requests); the load comes from undici pools here. The three modes take turns in short slices, so drift on the shared VM cancels out.
  *
- *   npm run bench:batch -- [--concurrency 8] [--slice-ms 3000] [--rounds 3] [--upstream-batch 100]
+ * The chain is mainnet's id with Multicall3 where mainnet has it, so batches read through it
+ * (UPSTREAM_MULTICALL=auto); --no-multicall leaves it out (JSON-RPC batches of eth_getBalance).
+ *
+ *   npm run bench:batch -- [--concurrency 8] [--slice-ms 3000] [--rounds 3] [--upstream-batch 100] [--no-multicall]
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -13,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { startAnvil } from '../../src/dev/local-devnet.js';
 import { startFaultProxy, type FaultProxy } from '../../src/testing/fault-proxy.js';
+import { deployMulticall3 } from '../../src/testing/multicall3.js';
 import { startService } from './processes.js';
 import { median } from './stats.js';
 
@@ -24,6 +28,7 @@ const { values } = parseArgs({
     'upstream-batch': { type: 'string', default: '100' },
     // Profiling one mode alone: --sizes 100 (the ratio column then needs 1 in the list).
     sizes: { type: 'string', default: '1,100,1000' },
+    'no-multicall': { type: 'boolean', default: false },
   },
 });
 const concurrency = Number(values.concurrency);
@@ -107,8 +112,8 @@ async function slice(pool: Pool, mode: Mode, ms: number): Promise<SliceResult> {
   };
 }
 
-/** Upstream HTTP requests and eth_getBalance calls for 1,000 cold balances, asked `size` at a time. */
-async function upstreamCost(pool: Pool, proxy: FaultProxy, size: number): Promise<{ requests: number; calls: number; failed: number }> {
+/** Upstream HTTP requests and eth_getBalance / eth_call calls for 1,000 cold balances, asked `size` at a time. */
+async function upstreamCost(pool: Pool, proxy: FaultProxy, size: number): Promise<{ requests: number; calls: number; ethCalls: number; failed: number }> {
   // A fresh head first, so the count is the reads' own (no head poll rides along).
   await request(pool, 1);
   proxy.reset();
@@ -118,10 +123,12 @@ async function upstreamCost(pool: Pool, proxy: FaultProxy, size: number): Promis
     const oks = await Promise.all(perRequest.slice(i, i + concurrency).map((n) => request(pool, n)));
     failed += oks.filter((ok) => !ok).length;
   }
-  return { requests: proxy.requests(), calls: proxy.calls.get('eth_getBalance') ?? 0, failed };
+  return { requests: proxy.requests(), calls: proxy.calls.get('eth_getBalance') ?? 0, ethCalls: proxy.calls.get('eth_call') ?? 0, failed };
 }
 
 const node = await startAnvil({ chainId: 1 });
+const multicall = !values['no-multicall'];
+if (multicall) await deployMulticall3(node);
 const proxy = await startFaultProxy(node.url);
 const serviceEnv = (rpcUrl: string) => ({
   // Its own ephemeral port: two services on one port would share connections (SO_REUSEPORT).
@@ -167,9 +174,9 @@ try {
   const countedPool = new Pool(`http://127.0.0.1:${counted.port}`, { connections: concurrency, pipelining: 1 });
   for (const { size } of MODES) costs.push({ size, ...(await upstreamCost(countedPool, proxy, size)) });
   await countedPool.close();
-  lines.push('', `| 1,000 cold balances asked ... | upstream HTTP requests | eth_getBalance calls | failed requests |`, '|---|---:|---:|---:|');
-  for (const c of costs) lines.push(`| ${c.size === 1 ? 'as 1,000 single GETs' : `in batches of ${c.size}`} | ${c.requests} | ${c.calls} | ${c.failed} |`);
-  lines.push('', `UPSTREAM_BATCH_MAX=${upstreamBatch}; failed requests: ${failures}`);
+  lines.push('', `| 1,000 cold balances asked ... | upstream HTTP requests | eth_getBalance calls | eth_call (Multicall3) calls | failed requests |`, '|---|---:|---:|---:|---:|');
+  for (const c of costs) lines.push(`| ${c.size === 1 ? 'as 1,000 single GETs' : `in batches of ${c.size}`} | ${c.requests} | ${c.calls} | ${c.ethCalls} | ${c.failed} |`);
+  lines.push('', `UPSTREAM_BATCH_MAX=${upstreamBatch}; Multicall3 on the chain: ${multicall ? 'yes' : 'no'}; failed requests: ${failures}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 } finally {
   await pool.close();

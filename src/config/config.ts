@@ -38,8 +38,10 @@ export interface Config {
   readonly cacheMaxEntries: number;
   /** Most addresses one POST /address/balances takes. */
   readonly batchMaxAddresses: number;
-  /** Most calls in one upstream JSON-RPC batch. */
+  /** Most calls in one upstream JSON-RPC batch (and most balances in one Multicall3 eth_call). */
   readonly upstreamBatchMax: number;
+  /** UPSTREAM_MULTICALL=auto: batch reads go through Multicall3 where a provider has it; off: eth_getBalance batches only. */
+  readonly upstreamMulticall: 'auto' | 'off';
   readonly upstreamTimeoutMs: number;
   readonly requestDeadlineMs: number;
   readonly maxHeadLagBlocks: number;
@@ -92,6 +94,7 @@ export const DEFAULTS = {
   CACHE_MAX_ENTRIES: 100_000,
   BATCH_MAX_ADDRESSES: 1000,
   UPSTREAM_BATCH_MAX: 100,
+  UPSTREAM_MULTICALL: 'auto',
   UPSTREAM_TIMEOUT_MS: 2000,
   REQUEST_DEADLINE_MS: 3000,
   MAX_HEAD_LAG_BLOCKS: 3,
@@ -334,6 +337,7 @@ export function loadConfig(env: Env): Config {
     cacheMaxEntries: number(env, 'CACHE_MAX_ENTRIES', DEFAULTS.CACHE_MAX_ENTRIES, POSITIVE_INT)!,
     batchMaxAddresses: number(env, 'BATCH_MAX_ADDRESSES', DEFAULTS.BATCH_MAX_ADDRESSES, { integer: true, min: 1, max: 10_000, what: 'an integer from 1 to 10000' })!,
     upstreamBatchMax: number(env, 'UPSTREAM_BATCH_MAX', DEFAULTS.UPSTREAM_BATCH_MAX, { integer: true, min: 1, max: 1000, what: 'an integer from 1 to 1000' })!,
+    upstreamMulticall: oneOf(env, 'UPSTREAM_MULTICALL', ['auto', 'off'], DEFAULTS.UPSTREAM_MULTICALL),
     upstreamTimeoutMs: number(env, 'UPSTREAM_TIMEOUT_MS', DEFAULTS.UPSTREAM_TIMEOUT_MS, POSITIVE_MS)!,
     requestDeadlineMs: number(env, 'REQUEST_DEADLINE_MS', DEFAULTS.REQUEST_DEADLINE_MS, POSITIVE_MS)!,
     maxHeadLagBlocks: number(env, 'MAX_HEAD_LAG_BLOCKS', DEFAULTS.MAX_HEAD_LAG_BLOCKS, NON_NEGATIVE_INT)!,

@@ -2,7 +2,9 @@
  * Chain ids and heads, per provider, and the service head made of them.
  *
  * - Chain: eth_chainId at start and every CHAIN_CHECK_INTERVAL_MS after, riding along with a head
- *   poll (one JSON-RPC batch), so an idle service polls nothing.
+ *   poll (one JSON-RPC batch), so an idle service polls nothing. Until a provider has said whether
+ *   it has Multicall3 (UPSTREAM_MULTICALL=auto), eth_getCode of it rides along too: batch reads
+ *   then know their way before the first batch, and never spend a request finding out.
  * - Heads: a polling round asks each usable provider for its latest block, resolves soon after the
  *   first answer (a hung provider must not hold the head) and lets late answers update their
  *   provider. The service head is the consensus of router/head-consensus.ts.
@@ -14,6 +16,7 @@
  *   reported through `distrust`, which leaves it out of heads, reads and votes for a while.
  */
 import { parseBlock, type Head } from '../chain/head.js';
+import { MULTICALL3 } from '../chain/multicall.js';
 import { checkHeader, HeaderError } from '../verify/header.js';
 import { UpstreamError } from '../chain/upstream-error.js';
 import type { Config } from '../config/config.js';
@@ -62,12 +65,13 @@ export class HeadPoller {
   /** Checks every provider's chain id; the first configured provider that answered decides when none is expected. */
   async start(): Promise<void> {
     await Promise.all(
-      this.deps.providers.map((p) =>
+      this.deps.providers.flatMap((p) => [
         this.deps.calls.invoke(p, 'eth_chainId', [], parseChainId).then(
           ({ value }) => this.learnChain(p, value),
           (error: unknown) => this.failedPoll(p, error, 'chain id check failed'),
         ),
-      ),
+        this.askMulticall(p, false),
+      ]),
     );
     const first = this.deps.providers.find((p) => p.chainId !== undefined)?.chainId;
     if (first !== undefined) this.deps.view.expect(first);
@@ -124,12 +128,14 @@ export class HeadPoller {
     const { calls, view } = this.deps;
     p.pollStarted();
     const now = this.deps.clock();
-    const chain = p.chainDue(now, this.deps.chainCheckIntervalMs) ? calls.invoke(p, 'eth_chainId', [], parseChainId, { lastResort }) : undefined;
+    const chainDue = p.chainDue(now, this.deps.chainCheckIntervalMs);
+    const chain = chainDue ? calls.invoke(p, 'eth_chainId', [], parseChainId, { lastResort }) : undefined;
+    const multicall = chainDue ? this.askMulticall(p, lastResort) : undefined;
     const block =
       p.chainId === undefined || p.onExpectedChain()
         ? calls.invoke(p, 'eth_getBlockByNumber', ['latest', false], (result) => this.parseHead(result, p.name), { lastResort })
         : undefined;
-    const [chainResult, blockResult] = await Promise.allSettled([chain, block]);
+    const [chainResult, blockResult] = await Promise.allSettled([chain, block, multicall]);
     p.pollEnded();
     if (chainResult.status === 'fulfilled' && chainResult.value !== undefined) this.learnChain(p, chainResult.value.value);
     else if (chainResult.status === 'rejected') this.failedPoll(p, chainResult.reason, 'chain id check failed');
@@ -156,6 +162,22 @@ export class HeadPoller {
     }
     this.deps.log.error({ provider: p.name, ...errorLogFields(error) }, `${message}: internal error`);
     return true;
+  }
+
+  /**
+   * eth_getCode of Multicall3 at the latest block, while `p` has not said (UPSTREAM_MULTICALL=auto),
+   * issued in the caller's turn so it rides in the chain check's JSON-RPC batch. Never rejects: a
+   * failed ask is asked again at the next chain check.
+   */
+  private askMulticall(p: ProviderHandle, lastResort: boolean): Promise<void> | undefined {
+    if (this.deps.config.upstreamMulticall !== 'auto' || !p.multicallUnknown) return undefined;
+    return this.deps.calls.invoke(p, 'eth_getCode', [MULTICALL3, 'latest'], parseCode, { lastResort }).then(
+      ({ value }) => p.multicallAnswered(value.length > 2),
+      (error: unknown) => {
+        // A provider's failure is the chain check's to report (same request); ours is logged.
+        if (!(error instanceof UpstreamError)) this.failedPoll(p, error, 'Multicall3 code check failed');
+      },
+    );
   }
 
   private learnChain(p: ProviderHandle, id: number): void {
@@ -206,4 +228,9 @@ function checkedHead(result: unknown, provider: string): Head | undefined {
     throw error;
   }
   return head;
+}
+
+/** eth_getCode's answer: 0x and hex digits ("0x": no code). */
+function parseCode(result: unknown): string | undefined {
+  return typeof result === 'string' && result.startsWith('0x') && result.length % 2 === 0 ? result : undefined;
 }

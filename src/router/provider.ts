@@ -66,6 +66,8 @@ export class ProviderHandle {
 
   private chain: number | undefined;
   private chainCheckedAt = Number.NEGATIVE_INFINITY;
+  /** Whether its latest state has Multicall3's code (chain/multicall.ts); undefined until it said. */
+  private multicallCode: boolean | undefined;
   private latestBlock: Head | undefined;
   private latestSeenAt = Number.NEGATIVE_INFINITY;
   private polling = false;
@@ -101,6 +103,16 @@ export class ProviderHandle {
 
   get chainId(): number | undefined {
     return this.chain;
+  }
+
+  /** Batch reads may go through Multicall3 here: it reported the contract's code. */
+  get hasMulticall(): boolean {
+    return this.multicallCode === true;
+  }
+
+  /** Not yet known whether it has Multicall3: the next chain check asks along. */
+  get multicallUnknown(): boolean {
+    return this.multicallCode === undefined;
   }
 
   /** The newest block this provider told us about, however old (lag counts from it). */
@@ -313,9 +325,17 @@ export class ProviderHandle {
     this.polling = false;
   }
 
+  /** Its answer to eth_getCode(MULTICALL3), or a Multicall3 read it could not serve (false). */
+  multicallAnswered(hasCode: boolean): void {
+    this.multicallCode = hasCode;
+  }
+
   chainAnswered(chainId: number, now: number): void {
     this.chainCheckedAt = now;
-    if (this.chain !== chainId) this.latestBlock = undefined;
+    if (this.chain !== chainId) {
+      this.latestBlock = undefined;
+      this.multicallCode = undefined;
+    }
     this.chain = chainId;
   }
 

@@ -6,6 +6,7 @@
  */
 import type { BlockSource } from '../chain/block-resolver.js';
 import { parseBlock, parseQuantity, type Head } from '../chain/head.js';
+import { decodeBalances, encodeBalances, MULTICALL3, NO_CONTRACT } from '../chain/multicall.js';
 import { UpstreamError } from '../chain/upstream-error.js';
 import { ServiceError } from '../errors.js';
 import { BatchReadError, readBatch, type ChunkAnswer } from './batch-read.js';
@@ -39,7 +40,13 @@ export interface BalancesRead {
 /** A JSON-RPC block or null ("no such block"), as Head | null; undefined when malformed. */
 const parseBlockOrNull = (result: unknown): Head | null | undefined => (result === null ? null : parseBlock(result));
 
+/** What a Multicall3 chunk may fail with and still be read with eth_getBalance on the same provider. */
+const NOT_FOR_MULTICALL = new Set<UpstreamError['kind']>(['rpc', 'invalid-request']);
+
 export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
+  /** Highest block seen without Multicall3's code (it was deployed later): read with eth_getBalance at or below. */
+  private noMulticallAtOrBelow = -1n;
+
   constructor(private readonly deps: TagReadsDeps) {}
 
   /** Each usable provider's block at `tag`; rejects when no provider answered at all. */
@@ -100,15 +107,36 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
   async getBalances(addresses: readonly string[], at: Head, requestId?: string): Promise<BalancesRead> {
     const { order, lastResort } = this.deps.candidates(at);
     const pin = { blockHash: at.hash };
+    const options = { lastResort, requestId };
     // One JSON-RPC batch per chunk, booked per HTTP request (ProviderCalls.invokeBatch).
-    const readChunk = (p: ProviderHandle, part: readonly string[]): Promise<ChunkAnswer> =>
+    const getBalances = (p: ProviderHandle, part: readonly string[]): Promise<ChunkAnswer> =>
       this.deps.calls.invokeBatch(
         p,
         'eth_getBalance',
         part.map((address) => [address, pin]),
         parseQuantity,
-        { lastResort, requestId },
+        options,
       );
+    // Or one eth_call of Multicall3 per chunk, where the provider has it (chain/multicall.ts).
+    const multicall = async (p: ProviderHandle, part: readonly string[]): Promise<ChunkAnswer> => {
+      const call = { to: MULTICALL3, data: encodeBalances(part) };
+      const { values, latencyMs } = await this.deps.calls.invokeBatch(p, 'eth_call', [[call, pin]], (r) => decodeBalances(r, part.length, at.number), options);
+      const answer = values[0]!;
+      if (answer === NO_CONTRACT) {
+        // Older than the contract: this block and those below it read with eth_getBalance.
+        if (at.number > this.noMulticallAtOrBelow) this.noMulticallAtOrBelow = at.number;
+        return getBalances(p, part);
+      }
+      if (answer instanceof UpstreamError) {
+        if (!NOT_FOR_MULTICALL.has(answer.kind)) return { values: part.map(() => answer), latencyMs };
+        // The node refused the call itself (eth_call not allowed, out of gas): not through it again.
+        p.multicallAnswered(false);
+        return getBalances(p, part);
+      }
+      return { values: answer, latencyMs };
+    };
+    const readChunk = (p: ProviderHandle, part: readonly string[]): Promise<ChunkAnswer> =>
+      p.hasMulticall && at.number > this.noMulticallAtOrBelow ? multicall(p, part) : getBalances(p, part);
     try {
       const result = await readBatch({ addresses, providers: order, weight: (p) => p.score, maxPerCall: this.deps.maxPerCall, readChunk });
       return { wei: result.values, latencyMs: result.latencyMs, requests: result.requests };
