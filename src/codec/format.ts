@@ -11,6 +11,8 @@
 const ETHER = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 18, useGrouping: false });
 
 export function weiToEther(wei: bigint): string {
+  // The balance of most addresses ever asked about, and of every never-used one: no formatter.
+  if (wei === 0n) return '0.0';
   // Intl.NumberFormat takes a decimal string as an exact value (ES2023, "Intl.NumberFormat v3");
   // its TypeScript signature still names only number | bigint.
   return ETHER.format(`${wei}E-18` as unknown as number);
