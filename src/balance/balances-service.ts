@@ -51,11 +51,13 @@ export class BalancesService {
     const echo = blockTagEcho(tag);
     const stateRoot = verify ? await this.upstream.verifiedStateRoot(head, requestId) : undefined;
     const key = (address: string) => cacheKey(verify ? verifiedKey(address) : address, echo);
-    // Answers by position; an address asked twice and not cached is read once (`slot`).
+    // Answers by position. An address not cached is read once however often it is asked: `slot`
+    // gives its place among the reads, and each position waiting for it remembers that place.
     const ordered = new Array<string>(addresses.length);
     let missing: string[] = [];
     const slot = new Map<string, number>();
     const waiting: number[] = [];
+    const waitingFor: number[] = [];
     const now = performance.now();
     for (let i = 0; i < addresses.length; i++) {
       const address = addresses[i]!;
@@ -64,14 +66,17 @@ export class BalancesService {
         ordered[i] = item;
         continue;
       }
-      if (!slot.has(address)) {
-        slot.set(address, missing.length);
+      let place = slot.get(address);
+      if (place === undefined) {
+        place = missing.length;
+        slot.set(address, place);
         missing.push(address);
       }
       waiting.push(i);
+      waitingFor.push(place);
     }
     /** Item per address read, by its place in `slot`. */
-    const read = new Array<string>(slot.size);
+    const read = new Array<string>(missing.length);
     let latencyMs = 0;
     const options = { immutable: isImmutableTag(tag) };
     const at = { tag: echo, number: head.numberHex, hash: head.hash };
@@ -113,7 +118,7 @@ export class BalancesService {
         this.shared?.fillMany(missing.map((address, i) => ({ chainId, blockHash: head.hash, address, verified: verify, wei: upstream.wei[i]!, stateRoot })));
       }
     }
-    for (const i of waiting) ordered[i] = read[slot.get(addresses[i]!)!]!;
+    for (let w = 0; w < waiting.length; w++) ordered[waiting[w]!] = read[waitingFor[w]!]!;
     return balancesBody({ network: this.network(), blockTag: echo, blockNumber: head.numberHex, blockHash: head.hash, rpcLatencyMs: latencyMs, stateRoot }, ordered);
   }
 
