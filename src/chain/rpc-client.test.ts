@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { startAnvil, type AnvilNode } from '../dev/local-devnet.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../testing/fault-proxy.js';
 import { Cancel } from './cancel.js';
-import { RpcClient } from './rpc-client.js';
+import { RawJson, RpcClient } from './rpc-client.js';
 import { UpstreamError, type UpstreamErrorKind } from './upstream-error.js';
 
 let node: AnvilNode;
@@ -58,6 +58,19 @@ describe('RpcClient', () => {
     assert.equal(results[2], '0x0');
     assert.ok(latencyMs >= 0);
     assert.equal(proxy.requests(), 1);
+    assert.deepEqual(Object.fromEntries(proxy.calls), { eth_getBalance: 3 });
+  });
+
+  it('callBatch sends a RawJson param as its text, alone or in a batch, beside ordinary ones', async () => {
+    const one = await client.callBatch('eth_getBalance', [[new RawJson(JSON.stringify(ADDRESS)), 'latest']]);
+    assert.deepEqual(one.results, ['0x0']);
+    const two = await client.callBatch('eth_getBalance', [
+      [new RawJson(`"${ADDRESS}"`), { blockNumber: '0x0' }],
+      [new RawJson('"0x1234"'), 'latest'],
+    ]);
+    assert.equal(two.results[0], '0x0');
+    assert.ok(two.results[1] instanceof UpstreamError, String(two.results[1]));
+    assert.equal(proxy.requests(), 2);
     assert.deepEqual(Object.fromEntries(proxy.calls), { eth_getBalance: 3 });
   });
 

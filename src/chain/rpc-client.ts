@@ -47,6 +47,29 @@ export interface RpcBatchResult {
   readonly latencyMs: number;
 }
 
+/**
+ * A JSON text sent as is as one of a call's params: for a large hex payload (a Multicall3 chunk's
+ * call data, ~39 KB per 100 balances) that JSON.stringify would otherwise copy and scan for
+ * characters to escape, which was half the cost of building the request. The text must be JSON.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
+/** The request body of a batch: one call as an object, several as an array. */
+function batchBody(method: string, firstId: number, paramsList: readonly (readonly unknown[])[]): string {
+  const raw = paramsList.some((params) => params.some((p) => p instanceof RawJson));
+  if (!raw) {
+    const payload = paramsList.map((params, i) => ({ jsonrpc: '2.0', id: firstId + i, method, params }));
+    return JSON.stringify(payload.length === 1 ? payload[0] : payload);
+  }
+  const calls = paramsList.map((params, i) => {
+    const list = params.map((p) => (p instanceof RawJson ? p.text : JSON.stringify(p))).join(',');
+    return `{"jsonrpc":"2.0","id":${firstId + i},"method":${JSON.stringify(method)},"params":[${list}]}`;
+  });
+  return calls.length === 1 ? calls[0]! : `[${calls.join(',')}]`;
+}
+
 export interface RpcClientOptions {
   readonly timeoutMs: number;
   /** Largest JSON-RPC batch sent at once. */
@@ -137,9 +160,8 @@ export class RpcClient {
     const first = this.nextId;
     this.nextId += paramsList.length;
     const single = paramsList.length === 1;
-    const payload = paramsList.map((params, i) => ({ jsonrpc: '2.0', id: first + i, method, params }));
     const started = performance.now();
-    const parsed = await this.post(JSON.stringify(single ? payload[0] : payload), new Exchange());
+    const parsed = await this.post(batchBody(method, first, paramsList), new Exchange());
     const latencyMs = performance.now() - started;
     const replies = single && !Array.isArray(parsed) ? [parsed] : parsed;
     if (!Array.isArray(replies)) {

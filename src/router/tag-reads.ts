@@ -7,6 +7,7 @@
 import type { BlockSource } from '../chain/block-resolver.js';
 import { parseBlock, parseQuantity, type Head } from '../chain/head.js';
 import { decodeBalances, encodeBalances, MULTICALL3, NO_CONTRACT } from '../chain/multicall.js';
+import { RawJson } from '../chain/rpc-client.js';
 import { UpstreamError } from '../chain/upstream-error.js';
 import { ServiceError } from '../errors.js';
 import { BatchReadError, readBatch, type ChunkAnswer } from './batch-read.js';
@@ -119,7 +120,8 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
       );
     // Or one eth_call of Multicall3 per chunk, where the provider has it (chain/multicall.ts).
     const multicall = async (p: ProviderHandle, part: readonly string[]): Promise<ChunkAnswer> => {
-      const call = { to: MULTICALL3, data: encodeBalances(part) };
+      // Hex only, so the JSON is written without JSON.stringify (RawJson).
+      const call = new RawJson(`{"to":"${MULTICALL3}","data":"${encodeBalances(part)}"}`);
       const { values, latencyMs } = await this.deps.calls.invokeBatch(p, 'eth_call', [[call, pin]], (r) => decodeBalances(r, part.length, at.number), options);
       const answer = values[0]!;
       if (answer === NO_CONTRACT) {
