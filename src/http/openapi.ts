@@ -125,7 +125,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
           summary: `Balances of 1 to ${batchMaxAddresses} addresses, all at one block`,
           description:
             'Every balance in the answer is read at the one block the tag resolves to, in request order, duplicates answered as asked. ' +
-            `Cached addresses come from the cache; the rest go upstream in JSON-RPC batches of at most ${upstreamBatchMax} calls. ` +
+            `Cached addresses come from the cache; the rest go upstream in JSON-RPC batches of at most ${upstreamBatchMax} calls (or one Multicall3 eth_call per ${upstreamBatchMax} addresses where the provider has it), all at that block. ` +
             'All or nothing: any bad address refuses the whole batch (INVALID_ADDRESSES lists each). A batch of n addresses counts n against rate limits. ' +
             'Any other method on this path is 405; a content type other than application/json is 415.',
           requestBody: {
