@@ -143,10 +143,41 @@ describe('batches through Multicall3', () => {
       const again = Array.from({ length: 250 }, fresh);
       await nextHead();
       await assertExact(await post(app, again), again);
-      for (const p of refused) assert.equal(p.calls.get('eth_call') ?? 0, 0, 'a provider that refused is not asked through Multicall3 again');
+      for (const p of refused) assert.equal(p.calls.get('eth_call') ?? 0, 0, 'a provider that refused is not asked through Multicall3 again before its next chain check');
     } finally {
       primary.set({ kind: 'pass' });
       secondary.set({ kind: 'pass' });
+    }
+  });
+
+  it('asks a provider that refused for the code again at its next chain check, and reads through Multicall3 again', async () => {
+    const quick = await startTestApp({
+      RPC_URLS: `primary=${primary.url}`,
+      EXPECTED_CHAIN_ID: '1',
+      HEAD_MAX_AGE_MS: String(headMaxAgeMs),
+      CHAIN_CHECK_INTERVAL_MS: '300',
+    });
+    try {
+      const refusal = { kind: 'rpc-error', code: -32603, message: 'internal error' } as const;
+      primary.set({ fault: refusal, methods: ['eth_call'] });
+      reset();
+      const first = Array.from({ length: 20 }, fresh);
+      await assertExact(await post(quick, first), first);
+      assert.equal(count('eth_getBalance'), first.length);
+      primary.set({ kind: 'pass' });
+      // Past the chain check interval, with head polls (and so the chain check) in between.
+      for (let i = 0; i < 4; i++) {
+        await nextHead();
+        await quick.get('/readyz');
+      }
+      reset();
+      const again = Array.from({ length: 20 }, fresh);
+      await assertExact(await post(quick, again), again);
+      assert.equal(count('eth_call'), 1);
+      assert.equal(count('eth_getBalance'), 0);
+    } finally {
+      primary.set({ kind: 'pass' });
+      await quick.shutdown();
     }
   });
 

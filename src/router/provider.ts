@@ -105,7 +105,7 @@ export class ProviderHandle {
     return this.chain;
   }
 
-  /** Batch reads may go through Multicall3 here: it reported the contract's code. */
+  /** Batch reads may go through Multicall3 here: it reported the contract's code (and has not refused a call since). */
   get hasMulticall(): boolean {
     return this.multicallCode === true;
   }
@@ -325,9 +325,17 @@ export class ProviderHandle {
     this.polling = false;
   }
 
-  /** Its answer to eth_getCode(MULTICALL3), or a Multicall3 read it could not serve (false). */
+  /** Its answer to eth_getCode(MULTICALL3). */
   multicallAnswered(hasCode: boolean): void {
     this.multicallCode = hasCode;
+  }
+
+  /**
+   * It refused a Multicall3 call (eth_call not allowed, out of gas, an internal error): no batch
+   * goes through Multicall3 here until the next chain check has asked for its code again.
+   */
+  multicallRefused(): void {
+    this.multicallCode = undefined;
   }
 
   chainAnswered(chainId: number, now: number): void {

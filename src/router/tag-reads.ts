@@ -131,8 +131,9 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
       }
       if (answer instanceof UpstreamError) {
         if (!NOT_FOR_MULTICALL.has(answer.kind)) return { values: part.map(() => answer), latencyMs };
-        // The node refused the call itself (eth_call not allowed, out of gas): not through it again.
-        p.multicallAnswered(false);
+        // The node refused the call itself (eth_call not allowed, out of gas): not through it again
+        // until its next chain check (CHAIN_CHECK_INTERVAL_MS) finds the code again.
+        p.multicallRefused();
         return getBalances(p, part);
       }
       return { values: answer, latencyMs };
