@@ -56,7 +56,8 @@ export interface DocsAsset extends StaticBody {
   readonly name: string;
   /** The gzip form, once compressed; undefined until then (and for small files). */
   gzipped: StaticBody | undefined;
-  compressing: boolean;
+  /** Settles once the gzip form is ready (or failed); undefined until the first request starts it. */
+  compression: Promise<void> | undefined;
 }
 
 export interface DocsFiles {
@@ -85,7 +86,7 @@ function asset(file: string, body: Buffer): DocsAsset {
     cacheControl: YEAR,
     headers: body.length >= GZIP_MIN_BYTES ? [['vary', 'accept-encoding']] : [],
     gzipped: undefined,
-    compressing: false,
+    compression: undefined,
   };
 }
 
@@ -158,18 +159,20 @@ export function acceptsGzip(acceptEncoding: string): boolean {
 export function representation(a: DocsAsset, acceptEncoding: string): StaticBody {
   if (a.headers.length === 0 || !acceptsGzip(acceptEncoding)) return a;
   if (a.gzipped !== undefined) return a.gzipped;
-  if (!a.compressing) {
-    a.compressing = true;
+  a.compression ??= new Promise<void>((resolve) => {
     gzip(a.body, { level: 9 }, (error, zipped) => {
-      if (error !== null) return; // stays uncompressed
-      a.gzipped = {
-        contentType: a.contentType,
-        body: zipped,
-        etag: `"${a.etag.slice(1, -1)}-gzip"`,
-        cacheControl: a.cacheControl,
-        headers: [...a.headers, ['content-encoding', 'gzip']],
-      };
+      // On error it stays uncompressed.
+      if (error === null) {
+        a.gzipped = {
+          contentType: a.contentType,
+          body: zipped,
+          etag: `"${a.etag.slice(1, -1)}-gzip"`,
+          cacheControl: a.cacheControl,
+          headers: [...a.headers, ['content-encoding', 'gzip']],
+        };
+      }
+      resolve();
     });
-  }
+  });
   return a;
 }

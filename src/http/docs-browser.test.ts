@@ -83,7 +83,7 @@ describe('/docs in a real browser', () => {
 
       if (process.env.UPDATE_SCREENSHOT === '1') {
         await page.click('#operations-balances-getBalance .opblock-summary');
-        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.mouse.wheel(0, -100_000);
         await page.screenshot({ path: SCREENSHOT.pathname });
       }
       assert.deepEqual(errors, []);

@@ -71,7 +71,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('names problem types relative by default and under PUBLIC_BASE_URL when set', () => {
-    const types = (d: Record<string, unknown>) => JSON.stringify(d).match(/"[^"]*\/problems\/[a-z-]+"/g) ?? [];
+    const types = (d: Record<string, unknown>): string[] => JSON.stringify(d).match(/"[^"]*\/problems\/[a-z-]+"/g) ?? [];
     assert.ok(types(doc).includes('"/problems/bad-checksum"'));
     const absolute = openApiDocument({ batchMaxAddresses: 10, upstreamBatchMax: 2, publicBaseUrl: 'https://balance.example.com' });
     assert.deepEqual((absolute as any).servers, [{ url: 'https://balance.example.com', description: 'PUBLIC_BASE_URL' }]);
