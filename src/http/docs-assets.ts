@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gzip } from 'node:zlib';
+import { escapeHtml } from './problem-pages.js';
 import type { StaticBody } from './static-response.js';
 
 export const DOCS_CSP =
@@ -99,8 +100,6 @@ function fromPackage(dir: string, file: string): Buffer {
 export function swaggerUiDir(): string {
   return dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 }
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Reads and hashes the page's files (a few ms: about 2 MB). */
 export function loadDocsFiles(title: string, dir: string = swaggerUiDir()): DocsFiles {
