@@ -7,17 +7,17 @@ import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/ind
 import { resourceNames, secretParameterName } from './naming.js';
 import type { StackConfig } from './stack-config.js';
 import { Alarms } from './constructs/alarms.js';
-import { Alerting } from './constructs/alerting.js';
 import { Dashboard } from './constructs/dashboard.js';
 import { Alb } from './constructs/alb.js';
 import { Autoscaling } from './constructs/autoscaling.js';
-import { configureProvider, regionalProvider } from './constructs/aws-provider.js';
+import { configureProvider } from './constructs/aws-provider.js';
 import { AlbRecords } from './constructs/alb-records.js';
 import { BlueGreen } from './constructs/blue-green.js';
 import { Certificate, regionalName } from './constructs/certificate.js';
 import { Ecr } from './constructs/ecr.js';
 import { Network } from './constructs/network.js';
 import { Service } from './constructs/service.js';
+import { stackAlerting } from './constructs/stack-alerting.js';
 import { SharedCache } from './constructs/shared-cache.js';
 import { Waf } from './constructs/waf.js';
 
@@ -107,18 +107,7 @@ export class BalanceApiStack extends TerraformStack {
     }
     sharedCache?.allowFrom(service.securityGroup.id);
 
-    const alerting = new Alerting(this, 'alerting', {
-      prefix: config.prefix,
-      globalPrefix: config.globalPrefix,
-      partition,
-      region: config.region,
-      account,
-      targets: config.alerts,
-      chatbotProvider:
-        config.alerts.slack === undefined || config.alerts.chatbotRegion === config.region
-          ? undefined
-          : regionalProvider(this, config, config.alerts.chatbotRegion, 'chatbot'),
-    });
+    const alerting = stackAlerting(this, config, { partition, account, prefix: config.prefix });
     const targetGroups = [
       { color: 'blue', arnSuffix: alb.blue.arnSuffix },
       { color: 'green', arnSuffix: alb.green.arnSuffix },

@@ -5,10 +5,10 @@ import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
-import { Alerting } from './constructs/alerting.js';
 import { configureProvider, regionalProvider } from './constructs/aws-provider.js';
 import { DnsRouting } from './constructs/dns-routing.js';
 import { EcrReplication } from './constructs/ecr-replication.js';
+import { stackAlerting } from './constructs/stack-alerting.js';
 import type { GlobalStackConfig } from './deployment-config.js';
 import { resourceNames } from './naming.js';
 
@@ -21,18 +21,7 @@ export class GlobalStack extends TerraformStack {
     const account = new DataAwsCallerIdentity(this, 'account').accountId;
 
     // The same subscribers as every regional topic: a health-check alarm pages like any other.
-    const alerting = new Alerting(this, 'alerting', {
-      prefix: config.globalPrefix,
-      globalPrefix: config.globalPrefix,
-      partition,
-      region: config.region,
-      account,
-      targets: config.alerts,
-      chatbotProvider:
-        config.alerts.slack === undefined || config.alerts.chatbotRegion === config.region
-          ? undefined
-          : regionalProvider(this, config, config.alerts.chatbotRegion, 'chatbot'),
-    });
+    const alerting = stackAlerting(this, config, { partition, account, prefix: config.globalPrefix });
     const dns = new DnsRouting(this, 'dns', {
       prefix: config.globalPrefix,
       domain: global.domain,
