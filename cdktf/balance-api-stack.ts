@@ -7,15 +7,17 @@ import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/ind
 import { resourceNames, secretParameterName } from './naming.js';
 import type { StackConfig } from './stack-config.js';
 import { Alarms } from './constructs/alarms.js';
-import { Alerting } from './constructs/alerting.js';
 import { Dashboard } from './constructs/dashboard.js';
 import { Alb } from './constructs/alb.js';
 import { Autoscaling } from './constructs/autoscaling.js';
-import { configureProvider, regionalProvider } from './constructs/aws-provider.js';
+import { configureProvider } from './constructs/aws-provider.js';
+import { AlbRecords } from './constructs/alb-records.js';
 import { BlueGreen } from './constructs/blue-green.js';
+import { Certificate, regionalName } from './constructs/certificate.js';
 import { Ecr } from './constructs/ecr.js';
 import { Network } from './constructs/network.js';
 import { Service } from './constructs/service.js';
+import { stackAlerting } from './constructs/stack-alerting.js';
 import { SharedCache } from './constructs/shared-cache.js';
 import { Waf } from './constructs/waf.js';
 
@@ -37,12 +39,15 @@ export class BalanceApiStack extends TerraformStack {
       name: names.ecrRepository,
       forceDelete: !config.deletionProtection,
     });
+    const certificate =
+      config.domain === undefined ? undefined : new Certificate(this, 'certificate', { domain: config.domain, region: config.region });
+    const certificateArn = certificate?.arn ?? config.certificateArn;
     const alb = new Alb(this, 'alb', {
       names,
       vpcId: network.vpc.id,
       vpcCidr: config.vpcCidr,
       publicSubnetIds: network.publicSubnetIds,
-      certificateArn: config.certificateArn,
+      certificateArn,
       testListenerPort: config.testListenerPort,
       testListenerAllowCidrs: config.testListenerAllowCidrs,
       deletionProtection: config.deletionProtection,
@@ -69,6 +74,7 @@ export class BalanceApiStack extends TerraformStack {
     };
     const service = new Service(this, 'service', {
       names,
+      globalPrefix: config.globalPrefix,
       region: config.region,
       vpcId: network.vpc.id,
       privateSubnetIds: network.privateSubnetIds,
@@ -94,19 +100,14 @@ export class BalanceApiStack extends TerraformStack {
       telemetrySidecar: config.telemetrySidecar,
     });
     alb.allowTo(service.securityGroup.id, names.containerPort);
+    if (config.domain !== undefined) {
+      // A single-region deployment's stack carries the prefix's own name and owns API_DOMAIN too;
+      // with several regions the global stack routes API_DOMAIN between them.
+      new AlbRecords(this, 'dns', { domain: config.domain, region: config.region, lb: alb.lb, apex: config.stackName === config.prefix });
+    }
     sharedCache?.allowFrom(service.securityGroup.id);
 
-    const alerting = new Alerting(this, 'alerting', {
-      prefix: config.prefix,
-      partition,
-      region: config.region,
-      account,
-      targets: config.alerts,
-      chatbotProvider:
-        config.alerts.slack === undefined || config.alerts.chatbotRegion === config.region
-          ? undefined
-          : regionalProvider(this, config, config.alerts.chatbotRegion, 'chatbot'),
-    });
+    const alerting = stackAlerting(this, config, { partition, account, prefix: config.prefix });
     const targetGroups = [
       { color: 'blue', arnSuffix: alb.blue.arnSuffix },
       { color: 'green', arnSuffix: alb.green.arnSuffix },
@@ -120,6 +121,7 @@ export class BalanceApiStack extends TerraformStack {
     sharedCache?.addAlarms([alerting.topic.arn]);
     new Dashboard(this, 'dashboard', {
       prefix: config.prefix,
+      globalPrefix: config.globalPrefix,
       region: config.region,
       loadBalancerArnSuffix: alb.lb.arnSuffix,
       targetGroups,
@@ -130,6 +132,7 @@ export class BalanceApiStack extends TerraformStack {
     });
     const blueGreen = new BlueGreen(this, 'blue-green', {
       names,
+      globalPrefix: config.globalPrefix,
       partition,
       clusterName: service.cluster.name,
       serviceName: service.service.name,
@@ -156,10 +159,12 @@ export class BalanceApiStack extends TerraformStack {
       rateLimit: config.wafRateLimit,
     });
 
-    const scheme = config.certificateArn === undefined ? 'http' : 'https';
-    new TerraformOutput(this, 'url', { value: `${scheme}://${alb.lb.dnsName}` });
+    const scheme = certificateArn === undefined ? 'http' : 'https';
+    // With API_DOMAIN the certificate's names are the ones that verify; the ALB's own name does not.
+    const host = config.domain === undefined ? alb.lb.dnsName : regionalName(config.domain, config.region);
+    new TerraformOutput(this, 'url', { value: `${scheme}://${config.domain?.name ?? alb.lb.dnsName}` });
     new TerraformOutput(this, 'test_url', {
-      value: `${scheme}://${alb.lb.dnsName}:${config.testListenerPort}`,
+      value: `${scheme}://${host}:${config.testListenerPort}`,
     });
     new TerraformOutput(this, 'test_listener_security_group_id', {
       value: alb.testSecurityGroup.id,

@@ -26,6 +26,13 @@ export interface StackConfig {
   readonly natGateways: 1 | 2;
   /** With a certificate the production listener is HTTPS on 443 and 80 only redirects. */
   readonly certificateArn: string | undefined;
+  /** API_DOMAIN in HOSTED_ZONE_ID: an ACM certificate validated through the zone, HTTPS, DNS names. */
+  readonly domain: ApiDomain | undefined;
+  /**
+   * Prefix of the names AWS keeps account-wide (IAM roles, the CloudWatch dashboard, the Chatbot
+   * channel): the stack prefix with one region, `<prefix>-<region>` when several regions share them.
+   */
+  readonly globalPrefix: string;
   readonly testListenerPort: number;
   /** CIDRs outside the VPC allowed to reach the test listener (CI adds its own address per run). */
   readonly testListenerAllowCidrs: readonly string[];
@@ -52,6 +59,12 @@ export interface StackConfig {
   readonly alerts: AlertTargets;
   /** ADOT collector sidecar (traces to X-Ray, metrics to CloudWatch); TELEMETRY_SIDECAR=off leaves it out. */
   readonly telemetrySidecar: boolean;
+}
+
+export interface ApiDomain {
+  /** The name clients use, e.g. balance.example.com; each region also answers as <region>.<name>. */
+  readonly name: string;
+  readonly hostedZoneId: string;
 }
 
 export interface AlertTargets {
@@ -110,6 +123,10 @@ export function loadStackConfig(env: Env): StackConfig {
   if (certificateArn !== undefined && !certificateArn.startsWith('arn:')) {
     throw new Error(`CERTIFICATE_ARN must be an ARN, got "${certificateArn}"`);
   }
+  const domain = apiDomain(env);
+  if (domain !== undefined && certificateArn !== undefined) {
+    throw new Error('set API_DOMAIN (a certificate is made and validated for it) or CERTIFICATE_ARN, not both');
+  }
   return Object.freeze({
     stackName: prefix,
     prefix,
@@ -119,7 +136,9 @@ export function loadStackConfig(env: Env): StackConfig {
     vpcCidr,
     natGateways,
     certificateArn,
-    testListenerPort: int(env, 'TEST_LISTENER_PORT', certificateArn ? 8443 : 8080, 1024, 65535),
+    domain,
+    globalPrefix: prefix,
+    testListenerPort: int(env, 'TEST_LISTENER_PORT', certificateArn || domain ? 8443 : 8080, 1024, 65535),
     testListenerAllowCidrs: Object.freeze(testListenerAllowCidrs),
     taskCpu: oneOf(env, 'TASK_CPU', 512, [256, 512, 1024, 2048, 4096]),
     cpuArchitecture: arch(env),
@@ -137,6 +156,22 @@ export function loadStackConfig(env: Env): StackConfig {
     alerts: alertTargets(env, region),
     telemetrySidecar: onOff(env, 'TELEMETRY_SIDECAR', true),
   });
+}
+
+const HOSTNAME = /^(?=.{4,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+function apiDomain(env: Env): ApiDomain | undefined {
+  const name = optional(env, 'API_DOMAIN');
+  const hostedZoneId = optional(env, 'HOSTED_ZONE_ID');
+  if (name === undefined && hostedZoneId === undefined) return undefined;
+  if (name === undefined || hostedZoneId === undefined) {
+    throw new Error('API_DOMAIN and HOSTED_ZONE_ID must be set together (the certificate is validated in that zone)');
+  }
+  if (!HOSTNAME.test(name)) throw new Error(`API_DOMAIN must be a lowercase DNS name like balance.example.com, got "${name}"`);
+  if (!/^Z[A-Z0-9]{1,31}$/.test(hostedZoneId)) {
+    throw new Error(`HOSTED_ZONE_ID must be a Route53 zone id like Z0123456789ABCDEFGHIJ, got "${hostedZoneId}"`);
+  }
+  return Object.freeze({ name, hostedZoneId });
 }
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
@@ -185,7 +220,7 @@ function onOff(env: Env, name: string, fallback: boolean): boolean {
   return flag(env, name, fallback, ['on', 'off']);
 }
 
-function optional(env: Env, name: string): string | undefined {
+export function optional(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
 }
@@ -224,7 +259,7 @@ function arch(env: Env): 'X86_64' | 'ARM64' {
   throw new Error(`CPU_ARCHITECTURE must be X86_64 or ARM64, got "${raw}"`);
 }
 
-function list(env: Env, name: string, fallback: readonly string[]): string[] {
+export function list(env: Env, name: string, fallback: readonly string[]): string[] {
   const raw = optional(env, name);
   if (raw === undefined) return [...fallback];
   return raw

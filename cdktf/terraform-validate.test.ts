@@ -1,11 +1,13 @@
 // Fast infra test, part 2: `terraform init` from the local provider mirror and `terraform validate`
-// on the synthesized stack, for the default and the TLS + S3 variant.
+// on the synthesized stack, for the default and the TLS + S3 variant, and on every stack of a
+// two-region deployment.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { synthesize } from './app.js';
+import { synthesize, synthesizeDeployment } from './app.js';
+import { loadDeployment } from './deployment-config.js';
 import { loadStackConfig } from './stack-config.js';
 import { toolMissing } from './testing/require-tools.js';
 import { expectOk, findTerraform } from './testing/terraform.js';
@@ -26,12 +28,24 @@ const variants = [
   },
 ];
 
+const twoRegions = synthesizeDeployment(
+  loadDeployment({ DEPLOY_REGIONS: 'eu-west-1,us-east-2', API_DOMAIN: 'balance.example.com', HOSTED_ZONE_ID: 'Z0123456789ABCDEFGHIJ', TF_STATE_BUCKET: 'acme-tfstate' }),
+  join(workDir, 'two-regions'),
+);
+
 describe('terraform', () => {
-  for (const [i, variant] of variants.entries()) {
+  const cases = [
+    ...variants.map((variant, i) => ({
+      name: variant.name,
+      dir: () => synthesize(loadStackConfig(variant.env), join(workDir, `out-${i}`)).stackDir,
+    })),
+    ...twoRegions.map((stack) => ({ name: `two regions: ${stack.name}`, dir: () => join(workDir, 'two-regions', stack.dir) })),
+  ];
+  for (const variant of cases) {
     it(`initializes from the local provider mirror and validates: ${variant.name}`, { timeout: 120_000 }, async (t) => {
       const terraform = await findTerraform();
       if (typeof terraform === 'string') return toolMissing(t, terraform);
-      const { stackDir } = synthesize(loadStackConfig(variant.env), join(workDir, `out-${i}`));
+      const stackDir = variant.dir();
       // -backend=false: validation needs the provider, not the (possibly unreachable) state.
       expectOk(
         'terraform init',

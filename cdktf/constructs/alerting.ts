@@ -19,6 +19,8 @@ import { trustPolicy } from './trust-policy.js';
 
 export interface AlertingProps {
   readonly prefix: string;
+  /** Prefix of account-wide names (see StackConfig.globalPrefix). */
+  readonly globalPrefix: string;
   readonly partition: string;
   readonly region: string;
   readonly account: string;
@@ -117,12 +119,12 @@ export class Alerting extends Construct {
       // Slack) and nothing else; the guardrail caps what any channel member could do through it.
       const readOnly = `arn:${partition}:iam::aws:policy/CloudWatchReadOnlyAccess`;
       const assume = trustPolicy(this, 'chatbot-assume', 'chatbot.amazonaws.com');
-      const role = new IamRole(this, 'chatbot-role', { name: `${prefix}-chatbot`, assumeRolePolicy: assume.json });
+      const role = new IamRole(this, 'chatbot-role', { name: `${props.globalPrefix}-chatbot`, assumeRolePolicy: assume.json });
       new IamRolePolicyAttachment(this, 'chatbot-read', { role: role.name, policyArn: readOnly });
       this.slack = new ChatbotSlackChannelConfiguration(this, 'slack', {
         // Chatbot's API lives in a few regions only; the topic may be in any region.
         ...(props.chatbotProvider === undefined ? {} : { provider: props.chatbotProvider }),
-        configurationName: `${prefix}-alerts`,
+        configurationName: `${props.globalPrefix}-alerts`,
         iamRoleArn: role.arn,
         slackTeamId: slack.workspaceId,
         slackChannelId: slack.channelId,

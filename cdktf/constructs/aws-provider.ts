@@ -28,6 +28,11 @@ const EMULATED_SERVICES = [
   'wafv2',
 ] as const;
 
+/** Route53 only where a stack manages DNS (API_DOMAIN), so a stack without it keeps its endpoints. */
+function emulatedServices(config: StackConfig): readonly string[] {
+  return config.domain === undefined ? EMULATED_SERVICES : [...EMULATED_SERVICES, 'route53'].sort();
+}
+
 export function configureProvider(stack: TerraformStack, config: StackConfig): AwsProvider {
   configureBackend(stack, config);
   return provider(stack, 'aws', config, config.region);
@@ -62,7 +67,7 @@ function provider(scope: Construct, id: string, config: StackConfig, region: str
     skipRegionValidation: true,
     s3UsePathStyle: true,
     maxRetries: 2,
-    endpoints: [Object.fromEntries(EMULATED_SERVICES.map((service) => [service, endpoint]))],
+    endpoints: [Object.fromEntries(emulatedServices(config).map((service) => [service, endpoint]))],
     defaultTags: [{ tags }],
   });
 }

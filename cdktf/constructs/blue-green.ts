@@ -11,6 +11,8 @@ import { trustPolicy } from './trust-policy.js';
 
 export interface BlueGreenProps {
   readonly names: ResourceNames;
+  /** Prefix of account-wide names (see StackConfig.globalPrefix). */
+  readonly globalPrefix: string;
   readonly partition: string;
   readonly clusterName: string;
   readonly serviceName: string;
@@ -33,7 +35,7 @@ export class BlueGreen extends Construct {
     super(scope, id);
     const assume = trustPolicy(this, 'assume', 'codedeploy.amazonaws.com');
     this.role = new IamRole(this, 'role', {
-      name: `${props.names.codeDeployApp}-codedeploy`,
+      name: `${props.globalPrefix}-codedeploy`,
       assumeRolePolicy: assume.json,
     });
     const attachment = new IamRolePolicyAttachment(this, 'role-policy', {

@@ -8,6 +8,8 @@ import { METRICS_NAMESPACE, SERVICE_DIMENSION } from './telemetry.js';
 
 export interface DashboardProps {
   readonly prefix: string;
+  /** Prefix of account-wide names (see StackConfig.globalPrefix). */
+  readonly globalPrefix: string;
   readonly region: string;
   readonly loadBalancerArnSuffix: string;
   readonly targetGroups: ReadonlyArray<{ readonly color: string; readonly arnSuffix: string }>;
@@ -116,7 +118,7 @@ export class Dashboard extends Construct {
     }
 
     this.dashboard = new CloudwatchDashboard(this, 'dashboard', {
-      dashboardName: props.prefix,
+      dashboardName: props.globalPrefix,
       dashboardBody: JSON.stringify({ widgets }),
     });
   }

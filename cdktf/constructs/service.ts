@@ -19,6 +19,8 @@ import { collectorContainer, collectorStatements, SERVICE_TELEMETRY_ENV } from '
 
 export interface ServiceProps {
   readonly names: ResourceNames;
+  /** Prefix of account-wide names (see StackConfig.globalPrefix). */
+  readonly globalPrefix: string;
   readonly region: string;
   readonly vpcId: string;
   readonly privateSubnetIds: string[];
@@ -64,7 +66,7 @@ export class Service extends Construct {
       : undefined;
     if (this.metricsLogGroup !== undefined) logLimits(this.metricsLogGroup);
     this.roles = new TaskRoles(this, 'roles', {
-      prefix: names.service,
+      prefix: props.globalPrefix,
       repositoryArn: props.repositoryArn,
       logGroupArn: logs.arn,
       secretParameterArns: Object.values(props.secrets),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseImageRef } from './image-ref.js';
+import { inRegion, parseImageRef } from './image-ref.js';
 
 const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
 
@@ -30,5 +30,23 @@ describe('parseImageRef', () => {
     ]) {
       assert.throws(() => parseImageRef(bad), /image must be/, bad);
     }
+  });
+});
+
+describe('inRegion', () => {
+  it('names the same digest in another region\'s ECR registry', () => {
+    const primary = parseImageRef(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/balance-api@${digest}`);
+    assert.deepEqual(inRegion(primary, 'us-east-2'), {
+      repository: '123456789012.dkr.ecr.us-east-2.amazonaws.com/balance-api',
+      digest,
+      ref: `123456789012.dkr.ecr.us-east-2.amazonaws.com/balance-api@${digest}`,
+    });
+    const china = parseImageRef(`123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/balance-api@${digest}`);
+    assert.equal(inRegion(china, 'cn-northwest-1').ref, `123456789012.dkr.ecr.cn-northwest-1.amazonaws.com.cn/balance-api@${digest}`);
+  });
+
+  it('leaves a reference outside ECR as it is', () => {
+    const other = parseImageRef(`ghcr.io/acme/balance-api@${digest}`);
+    assert.equal(inRegion(other, 'us-east-2'), other);
   });
 });

@@ -19,3 +19,15 @@ export function parseImageRef(value: string): ImageRef {
   }
   return { repository: match[1]!, digest: match[2]!, ref };
 }
+
+const ECR_HOST = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.(amazonaws\.com(?:\.cn)?)\//;
+
+/**
+ * The same digest in `region`'s ECR registry (where replication copied it); a reference outside
+ * ECR is returned as it is.
+ */
+export function inRegion(image: ImageRef, region: string): ImageRef {
+  const match = ECR_HOST.exec(image.ref);
+  if (match === null) return image;
+  return parseImageRef(image.ref.replace(ECR_HOST, `${match[1]}.dkr.ecr.${region}.${match[3]}/`));
+}

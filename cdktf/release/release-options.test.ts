@@ -12,6 +12,7 @@ describe('parseReleaseOptions', () => {
       timeoutMs: 90 * 60_000,
       prefix: 'balance-api',
       region: 'eu-west-1',
+      regions: ['eu-west-1'],
       emulatorEndpoint: undefined,
     });
   });
@@ -28,6 +29,15 @@ describe('parseReleaseOptions', () => {
     assert.equal(options.region, 'us-east-1');
     assert.equal(options.prefix, 'bal-stage');
     assert.equal(options.emulatorEndpoint, 'http://127.0.0.1:5000');
+  });
+
+  it('releases DEPLOY_REGIONS in their order, the first being the primary', () => {
+    const options = parseReleaseOptions([], { AWS_REGION: 'us-east-1', DEPLOY_REGIONS: 'eu-west-1, us-east-2' });
+    assert.equal(options.region, 'eu-west-1');
+    assert.deepEqual(options.regions, ['eu-west-1', 'us-east-2']);
+    assert.deepEqual(parseReleaseOptions([], { DEPLOY_REGIONS: 'ap-south-1' }).regions, ['ap-south-1']);
+    assert.throws(() => parseReleaseOptions([], { DEPLOY_REGIONS: 'eu-west-1,Mars' }), /DEPLOY_REGIONS must list AWS regions like eu-west-1, got "Mars"/);
+    assert.throws(() => parseReleaseOptions([], { DEPLOY_REGIONS: 'eu-west-1,eu-west-1' }), /DEPLOY_REGIONS lists eu-west-1 twice/);
   });
 
   it('rejects unknown flags and bad values as usage errors naming the flag', () => {

@@ -1,5 +1,6 @@
 // Command line and environment of the release program, parsed once into a frozen object.
 import { parseArgs } from 'node:util';
+import { deployRegions } from '../deployment-config.js';
 import { SERVICE_NAME } from '../naming.js';
 import { parseImageRef } from './image-ref.js';
 
@@ -13,7 +14,10 @@ export interface ReleaseOptions {
   readonly pollMs: number;
   readonly timeoutMs: number;
   readonly prefix: string;
+  /** The primary region (the first of `regions`). */
   readonly region: string;
+  /** DEPLOY_REGIONS, else AWS_REGION alone: released one after another, primary first. */
+  readonly regions: readonly string[];
   readonly emulatorEndpoint: string | undefined;
 }
 
@@ -23,7 +27,9 @@ export const USAGE = `usage: release [--image <repo>@sha256:<digest>] [--before-
 Publishes --image to SSM (or reads the digest SSM holds), registers a task definition revision with
 it, starts a CodeDeploy blue/green deployment and follows it. Exits 0 when it succeeds or the image
 is already live, 1 when the deployment fails or is stopped (CodeDeploy rolls back), 2 on bad usage.
-Environment: AWS_REGION, STACK_PREFIX (default ${SERVICE_NAME}), AWS_EMULATOR_ENDPOINT (tests).`;
+With DEPLOY_REGIONS (comma-separated, primary first) it releases one region after another, each
+only once the previous one Succeeded; a failure stops there and the later regions keep their version.
+Environment: DEPLOY_REGIONS or AWS_REGION, STACK_PREFIX (default ${SERVICE_NAME}), AWS_EMULATOR_ENDPOINT (tests).`;
 
 export class UsageError extends Error {}
 
@@ -67,8 +73,14 @@ export function parseReleaseOptions(
       throw new UsageError(`--image: ${(error as Error).message}`);
     }
   }
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (region === undefined || region === '') throw new UsageError('AWS_REGION must be set');
+  let regions: string[];
+  try {
+    regions = deployRegions(env);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const region = regions[0] ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (region === undefined || region === '') throw new UsageError('AWS_REGION must be set (or DEPLOY_REGIONS)');
   const emulator = env.AWS_EMULATOR_ENDPOINT;
   return Object.freeze({
     image: values.image,
@@ -78,6 +90,7 @@ export function parseReleaseOptions(
     timeoutMs: timeoutMinutes * 60_000,
     prefix: env.STACK_PREFIX !== undefined && env.STACK_PREFIX !== '' ? env.STACK_PREFIX : SERVICE_NAME,
     region,
+    regions: Object.freeze(regions.length === 0 ? [region] : regions),
     emulatorEndpoint: emulator !== undefined && emulator !== '' ? emulator : undefined,
   });
 }
