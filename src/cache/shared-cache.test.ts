@@ -78,7 +78,7 @@ describe('SharedCache on a real Redis', () => {
     const key = freshKey();
     const first = counted(42n);
     assert.deepEqual(await a.load(key, first.read), { source: 'read', read: { wei: 42n, from: 'upstream' } });
-    await sleep(50); // the fill is off the response's path
+    await a.settled(); // the fill is off the response's path
     const second = counted(99n);
     assert.deepEqual(await b.load(key, second.read), {
       source: 'shared',
@@ -145,7 +145,7 @@ describe('SharedCache on a real Redis', () => {
       const upstream = counted(10n);
       assert.deepEqual(await cache.load(key, upstream.read), { source: 'read', read: { wei: 10n, from: 'upstream' } });
       assert.equal(upstream.reads.n, 1);
-      await sleep(50);
+      await cache.settled();
       assert.equal(await redis!.command('GET', entry), `$${encodeSharedValue({ ...key, wei: 10n, stateRoot: undefined }).length}\r\n${encodeSharedValue({ ...key, wei: 10n, stateRoot: undefined })}\r\n`);
     }
     assert.equal(cache.stats.errors.poison, 2);
@@ -157,7 +157,7 @@ describe('SharedCache on a real Redis', () => {
     await ready(cache);
     const plain = freshKey();
     await cache.load(plain, counted(3n).read);
-    await sleep(50);
+    await cache.settled();
     const verified = { ...plain, verified: true };
     const upstream = { n: 0 };
     const outcome = await cache.load(verified, async () => {
@@ -175,7 +175,7 @@ describe('SharedCache on a real Redis', () => {
     const [known, unknown, poisoned] = [freshKey(), freshKey(), freshKey()];
     a.fillMany([{ ...known, wei: 11n, stateRoot: undefined }]);
     await redis!.poison(sharedKey('balance-api:', poisoned), encodeSharedValue({ ...known, wei: 666n, stateRoot: undefined }));
-    await sleep(50);
+    await a.settled();
     assert.deepEqual(await b.getMany([known, unknown, poisoned]), [{ ...known, wei: 11n, stateRoot: undefined }, undefined, undefined]);
     assert.deepEqual({ hits: b.stats.hits, misses: b.stats.misses, poison: b.stats.errors.poison }, { hits: 1, misses: 1, poison: 1 });
     assert.equal(a.stats.fills, 1);
@@ -186,7 +186,7 @@ describe('SharedCache on a real Redis', () => {
     const cache = make({ REDIS_KEY_PREFIX: 'green-test:' });
     await ready(cache);
     await cache.load(freshKey(), counted(1n).read);
-    await sleep(50);
+    await cache.settled();
     assert.equal((await redis!.keys('green-test:*')).length, 1);
   });
 });

@@ -6,20 +6,21 @@
  * task holds it (and marks that someone waits). The lock holder reads upstream and fills the
  * entry (one more round trip, off the response's path), which publishes it when someone waits;
  * those tasks wait for that message at most `waitMs` (REDIS_TIMEOUT_MS + one upstream call), then
- * read for themselves.
+ * read for themselves (fill-waiters.ts).
  *
- * Redis is a cache, never a dependency: every operation is bounded by `timeoutMs`; any failure
- * (refused, reset, hung, garbage, a value that does not match its key) falls through to the
- * caller's own read; a breaker (src/router/breaker.ts, the providers' policy with shorter
- * cooldowns) stops asking after repeated failures and lets one probe through after a cooldown.
+ * Redis is a cache, never a dependency: every Redis failure (refused, reset, hung, garbage, a value
+ * that does not match its key) falls through to the caller's own read, behind a breaker
+ * (redis-guard.ts). Our own bugs are not Redis failures: they reject the load.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { CircuitBreaker, type BreakerPolicy, type BreakerState } from '../router/breaker.js';
+import type { BreakerPolicy, BreakerState } from '../router/breaker.js';
 import type { SharedCacheConfig } from './shared-cache-config.js';
 import { decodeSharedValue, encodeSharedValue, lockKey, sharedKey, type SharedKey, type SharedValue } from './shared-cache-value.js';
 import { connect, quit, type Scripts } from './shared-cache-redis.js';
-import { classifyRedisError, SHARED_CACHE_ERROR_KINDS, SharedCacheTimeout, type SharedCacheErrorKind } from './shared-cache-errors.js';
+import type { SharedCacheErrorKind } from './shared-cache-errors.js';
+import { FillWaiters } from './fill-waiters.js';
+import { RedisGuard, type RedisGuardLogger } from './redis-guard.js';
 
 /** What the caller's own read must yield for it to be shared. */
 export interface SharedRead {
@@ -47,10 +48,7 @@ export interface SharedCacheStats {
   readonly errors: Record<SharedCacheErrorKind, number>;
 }
 
-export interface SharedCacheLogger {
-  warn(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-}
+export type SharedCacheLogger = RedisGuardLogger;
 
 export interface SharedCacheOptions {
   readonly config: SharedCacheConfig;
@@ -71,43 +69,37 @@ export const SHARED_CACHE_BREAKER_POLICY: BreakerPolicy = Object.freeze({
   forgetAfterMs: 60_000,
 });
 
-type Waiter = (raw: string | undefined) => void;
-
 export class SharedCache {
-  readonly stats: SharedCacheStats = {
-    hits: 0,
-    misses: 0,
-    coalescedWaits: 0,
-    waitTimeouts: 0,
-    fills: 0,
-    bypassed: 0,
-    errors: Object.fromEntries(SHARED_CACHE_ERROR_KINDS.map((kind) => [kind, 0])) as Record<SharedCacheErrorKind, number>,
-  };
+  readonly stats: SharedCacheStats;
   private readonly client: Redis & Scripts;
   private readonly subscriber: Redis;
-  private readonly breaker: CircuitBreaker;
-  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly guard: RedisGuard;
+  private readonly waiters = new FillWaiters();
   private readonly channel: string;
   private readonly waitMs: number;
   private readonly tokenPrefix = randomBytes(6).toString('hex');
   private tokens = 0;
-  private closed = false;
   private subscribed = false;
-  private readonly clock: () => number;
   private readonly config: SharedCacheConfig;
   private readonly logger: SharedCacheLogger | undefined;
 
   constructor(options: SharedCacheOptions) {
     this.config = options.config;
     this.logger = options.logger;
-    this.clock = options.clock ?? (() => performance.now());
-    this.breaker = new CircuitBreaker(options.breakerPolicy ?? SHARED_CACHE_BREAKER_POLICY);
+    this.guard = new RedisGuard({
+      timeoutMs: this.config.timeoutMs,
+      redactedUrl: this.config.redactedUrl,
+      breakerPolicy: options.breakerPolicy ?? SHARED_CACHE_BREAKER_POLICY,
+      clock: options.clock ?? (() => performance.now()),
+      logger: options.logger,
+    });
+    this.stats = { hits: 0, misses: 0, coalescedWaits: 0, waitTimeouts: 0, fills: 0, bypassed: 0, errors: this.guard.errors };
     this.channel = `${this.config.keyPrefix}fills`;
     this.waitMs = this.config.timeoutMs + options.upstreamTimeoutMs;
     const { client, subscriber } = connect(this.config);
     this.client = client;
     this.subscriber = subscriber;
-    this.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
+    this.subscriber.on('message', (_channel: string, message: string) => this.waiters.deliver(message));
     for (const [name, connection] of [['client', this.client], ['subscriber', this.subscriber]] as const) {
       // ioredis emits 'error' on every failed reconnect; the breaker and counters tell the story.
       connection.on('error', () => {});
@@ -134,8 +126,13 @@ export class SharedCache {
     return this.client.status === 'ready' && this.subscriber.status === 'ready' && this.subscribed;
   }
 
-  breakerState(now: number = this.clock()): BreakerState {
-    return this.breaker.state(now);
+  breakerState(now?: number): BreakerState {
+    return this.guard.state(now);
+  }
+
+  /** Resolves once every fill written off the response's path so far has finished (tests await it). */
+  settled(): Promise<void> {
+    return this.guard.settled();
   }
 
   /** 'ready' when connected; what ioredis calls its other states otherwise. */
@@ -145,10 +142,10 @@ export class SharedCache {
 
   /**
    * The shared entry for `key`, or the result of `read` (shared afterwards). Rejects only with
-   * `read`'s own error: every Redis failure is absorbed here.
+   * `read`'s own error or our own bug: every Redis failure is absorbed here.
    */
   async load<R extends SharedRead>(key: SharedKey, read: () => Promise<R>): Promise<SharedOutcome<R>> {
-    if (!this.admit()) {
+    if (!this.guard.admit()) {
       this.stats.bypassed++;
       return { source: 'read', read: await read() };
     }
@@ -156,26 +153,17 @@ export class SharedCache {
     const lock = lockKey(this.config.keyPrefix, key);
     const waiting = `${lock}:w`;
     const token = `${this.tokenPrefix}:${++this.tokens}`;
-    // Listen before asking: the filler's message may arrive before our claim's reply is handled.
-    let handed: string | undefined | null = null;
-    let wake: Waiter | undefined;
-    const listener: Waiter = (raw) => {
-      handed = raw;
-      wake?.(raw);
-    };
-    this.listen(entry, listener);
-    let claim: [number, string?];
+    const fill = this.waiters.expect(entry, this.waitMs);
+    let claim: { readonly value: [number, string?] } | undefined;
     try {
-      claim = await this.bounded(this.client.claim(entry, lock, waiting, token, this.waitMs));
-      this.succeeded();
-    } catch (error) {
-      this.unlisten(entry, listener);
-      this.failed(error);
-      return { source: 'read', read: await read() };
+      claim = await this.guard.run(this.client.claim(entry, lock, waiting, token, this.waitMs));
+    } finally {
+      // Only a task that waits for another's fill keeps listening.
+      if (claim === undefined || claim.value[0] === 1 || claim.value[0] === 2) fill.stop();
     }
-    const [state, raw] = claim;
+    if (claim === undefined) return { source: 'read', read: await read() };
+    const [state, raw] = claim.value;
     if (state === 1) {
-      this.unlisten(entry, listener);
       const value = decodeSharedValue(raw, key);
       if (value !== undefined) {
         this.stats.hits++;
@@ -185,21 +173,12 @@ export class SharedCache {
       return this.readAndFill(key, entry, lock, '', read);
     }
     if (state === 2) {
-      this.unlisten(entry, listener);
       this.stats.misses++;
       return this.readAndFill(key, entry, lock, token, read);
     }
     // Another task is reading this balance: wait for its message, at most one upstream call longer.
     this.stats.coalescedWaits++;
-    const message = await new Promise<string | undefined>((resolve) => {
-      if (handed !== null) return resolve(handed);
-      const timer = setTimeout(() => resolve(undefined), this.waitMs);
-      wake = (m) => {
-        clearTimeout(timer);
-        resolve(m);
-      };
-    });
-    this.unlisten(entry, listener);
+    const message = await fill.wait();
     const value = decodeSharedValue(message, key);
     if (value !== undefined) {
       this.stats.hits++;
@@ -218,24 +197,23 @@ export class SharedCache {
   async getMany(keys: readonly SharedKey[]): Promise<Array<SharedValue | undefined>> {
     const none = keys.map(() => undefined);
     if (keys.length === 0) return none;
-    if (!this.admit()) {
+    if (!this.guard.admit()) {
       this.stats.bypassed += keys.length;
       return none;
     }
-    let raws: Array<string | null>;
-    try {
-      const pipeline = this.client.pipeline();
-      for (const key of keys) pipeline.get(sharedKey(this.config.keyPrefix, key));
-      const replies = await this.bounded(pipeline.exec());
-      raws = (replies ?? []).map(([error, value]) => {
-        if (error !== null) throw error;
-        return value as string | null;
-      });
-      this.succeeded();
-    } catch (error) {
-      this.failed(error);
-      return none;
-    }
+    const pipeline = this.client.pipeline();
+    for (const key of keys) pipeline.get(sharedKey(this.config.keyPrefix, key));
+    // A command's own error fails the round trip like a failed exec.
+    const guarded = await this.guard.run(
+      pipeline.exec().then((replies) =>
+        (replies ?? []).map(([error, value]) => {
+          if (error !== null) throw error;
+          return value as string | null;
+        }),
+      ),
+    );
+    if (guarded === undefined) return none;
+    const raws = guarded.value;
     return keys.map((key, i) => {
       const raw = raws[i];
       const value = decodeSharedValue(raw, key);
@@ -253,7 +231,7 @@ export class SharedCache {
     for (const value of values) {
       pipeline.set(sharedKey(this.config.keyPrefix, value), encodeSharedValue(value), 'EX', this.config.ttlSeconds);
     }
-    this.background(
+    this.guard.background(
       pipeline.exec().then(() => {
         this.stats.fills += values.length;
       }),
@@ -266,12 +244,12 @@ export class SharedCache {
       result = await read();
     } catch (error) {
       // Tell the waiters now rather than at their timeout; they read for themselves.
-      if (token !== '') this.background(this.client.release(lock, `${lock}:w`, token, this.channel, `${entry}\n`));
+      if (token !== '') this.guard.background(this.client.release(lock, `${lock}:w`, token, this.channel, `${entry}\n`));
       throw error;
     }
     const encoded = encodeSharedValue({ ...key, wei: result.wei, stateRoot: key.verified ? result.stateRoot : undefined });
     // Off the response's path: the caller answers from its own read now.
-    this.background(
+    this.guard.background(
       this.client.fill(entry, lock, `${lock}:w`, encoded, this.config.ttlSeconds, this.channel, token, `${entry}\n${encoded}`).then(() => {
         this.stats.fills++;
       }),
@@ -279,82 +257,8 @@ export class SharedCache {
     return { source: 'read', read: result };
   }
 
-  private background(operation: Promise<unknown>): void {
-    if (!this.admit()) {
-      operation.catch(() => {});
-      return;
-    }
-    this.bounded(operation).then(
-      () => this.succeeded(),
-      (error: unknown) => this.failed(error),
-    );
-  }
-
-  private admit(): boolean {
-    if (this.closed) return false;
-    const now = this.clock();
-    const state = this.breaker.state(now);
-    if (state === 'closed') return true;
-    return state === 'half-open' && this.breaker.tryProbe(now);
-  }
-
-  private succeeded(): void {
-    if (this.breaker.success(this.clock())) this.logger?.info({ redis: this.config.redactedUrl }, 'shared cache breaker closed: sharing resumes');
-  }
-
-  private failed(error: unknown): void {
-    const kind = classifyRedisError(error);
-    this.stats.errors[kind]++;
-    if (this.breaker.failure(this.clock())) {
-      this.logger?.warn(
-        { redis: this.config.redactedUrl, kind, retryInMs: Math.round(this.breaker.retryInMs(this.clock())) },
-        'shared cache breaker open: reading upstream without Redis',
-      );
-    }
-  }
-
-  /** Rejects with SharedCacheTimeout after timeoutMs, whatever the client does meanwhile. */
-  private bounded<T>(operation: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new SharedCacheTimeout(this.config.timeoutMs)), this.config.timeoutMs);
-      operation.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
-  }
-
-  private listen(entry: string, waiter: Waiter): void {
-    let set = this.waiters.get(entry);
-    if (set === undefined) this.waiters.set(entry, (set = new Set()));
-    set.add(waiter);
-  }
-
-  private unlisten(entry: string, waiter: Waiter): void {
-    const set = this.waiters.get(entry);
-    if (set === undefined) return;
-    set.delete(waiter);
-    if (set.size === 0) this.waiters.delete(entry);
-  }
-
-  private onMessage(message: string): void {
-    const newline = message.indexOf('\n');
-    if (newline < 0) return;
-    const set = this.waiters.get(message.slice(0, newline));
-    if (set === undefined) return;
-    const raw = message.slice(newline + 1);
-    for (const waiter of set) waiter(raw);
-  }
-
   async close(): Promise<void> {
-    this.closed = true;
-    for (const set of this.waiters.values()) for (const waiter of set) waiter(undefined);
+    this.guard.close();
     this.waiters.clear();
     await Promise.allSettled([quit(this.client), quit(this.subscriber)]);
   }

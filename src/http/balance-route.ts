@@ -12,7 +12,7 @@ import type { ChecksumMode } from '../config/config.js';
 import { ROUTE } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
 import type { RequestContext, RequestFlow, RouteHandler } from './request-flow.js';
-import { JSON_TYPE, writeBody, writeProblemDetails } from './responses.js';
+import { JSON_TYPE } from './responses.js';
 import { VERIFY_PARAM_ERROR, verifyParam } from '../verify/verify-param.js';
 
 export const BALANCE_ROUTE = '/address/balance/:address';
@@ -42,10 +42,8 @@ export function balanceHandler(flow: RequestFlow, deps: BalanceRouteDeps): Route
   };
 
   const rejectCheck = (ctx: RequestContext, check: AddressRejection) => {
-    ctx.done = true;
     const extra = check.checksummed === undefined ? undefined : { checksummed: check.checksummed };
-    const status = writeProblemDetails(ctx.res, check.code, check.detail, ctx.requestId, { instance: ctx.url, extra, headers: ctx.headers });
-    flow.finish(ctx, status);
+    flow.refuse(ctx, check.code, check.detail, { instance: ctx.url, extra });
   };
 
   /**
@@ -64,9 +62,7 @@ export function balanceHandler(flow: RequestFlow, deps: BalanceRouteDeps): Route
     const hit = service.tryHit(address, awaited ? undefined : ctx.started, ctx);
     if (hit !== undefined) {
       if (ctx.trace !== undefined) ctx.trace.hit();
-      ctx.done = true;
-      writeBody(ctx.res, 200, JSON_TYPE, hit, ctx.requestId, ctx.headers);
-      flow.finish(ctx, 200);
+      flow.reply(ctx, 200, JSON_TYPE, hit);
       return;
     }
     if (!awaited) flow.awaiting(ctx);
@@ -77,8 +73,7 @@ export function balanceHandler(flow: RequestFlow, deps: BalanceRouteDeps): Route
   const readQuery = (ctx: RequestContext, req: HttpRequest): boolean => {
     const verify = verifyParam(req.getQuery('verify'), deps.verifyByDefault);
     if (verify === undefined) {
-      ctx.done = true;
-      flow.finish(ctx, writeProblemDetails(ctx.res, 'BAD_REQUEST', VERIFY_PARAM_ERROR, ctx.requestId, { instance: ctx.url, headers: ctx.headers }));
+      flow.refuse(ctx, 'BAD_REQUEST', VERIFY_PARAM_ERROR, { instance: ctx.url });
       return false;
     }
     ctx.verify = verify;
@@ -86,9 +81,7 @@ export function balanceHandler(flow: RequestFlow, deps: BalanceRouteDeps): Route
     if (tagInput === undefined) return true;
     const parsed = parseBlockTag(tagInput);
     if (!parsed.ok) {
-      ctx.done = true;
-      const status = writeProblemDetails(ctx.res, 'INVALID_BLOCK_TAG', parsed.detail, ctx.requestId, { instance: ctx.url, headers: ctx.headers });
-      flow.finish(ctx, status);
+      flow.refuse(ctx, 'INVALID_BLOCK_TAG', parsed.detail, { instance: ctx.url });
       return false;
     }
     ctx.tag = parsed.tag;
@@ -113,13 +106,11 @@ export function balanceHandler(flow: RequestFlow, deps: BalanceRouteDeps): Route
     }
     flow.awaiting(ctx);
     check.then(
-      (result) => {
-        if (ctx.aborted) return;
-        ctx.res.cork(() => {
+      (result) =>
+        flow.later(ctx, () => {
           if (result.ok) answer(ctx, result.address, true);
           else rejectCheck(ctx, result);
-        });
-      },
+        }),
       (error: unknown) => flow.fail(ctx, error),
     );
   });

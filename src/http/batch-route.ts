@@ -15,7 +15,6 @@ import { ROUTE } from '../observability/metrics.js';
 import { checkBatchAddresses, isJsonContentType, maxBatchBodyBytes, parseBatchBody, type BatchRefusal } from './batch-body.js';
 import { readBody } from './read-body.js';
 import type { RequestContext, RequestFlow, RouteHandler } from './request-flow.js';
-import { withHeaders, writeProblemDetails } from './responses.js';
 import { VERIFY_PARAM_ERROR, verifyParam } from '../verify/verify-param.js';
 
 export const BATCH_ROUTE = '/address/balances';
@@ -39,19 +38,15 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
   const { reader, memo } = deps;
 
   /** Writes a refusal (corked by the caller when after an await) and counts the request. */
-  const refuse = (ctx: RequestContext, r: Pick<BatchRefusal, 'code' | 'detail' | 'extra'>, close = false) => {
-    if (ctx.aborted || ctx.done) return;
-    ctx.done = true;
-    const status = writeProblemDetails(ctx.res, r.code, r.detail, ctx.requestId, { instance: BATCH_ROUTE, extra: r.extra, headers: ctx.headers, close });
-    flow.finish(ctx, status);
-  };
+  const refuse = (ctx: RequestContext, r: Pick<BatchRefusal, 'code' | 'detail' | 'extra'>, close = false) =>
+    flow.refuse(ctx, r.code, r.detail, { instance: BATCH_ROUTE, extra: r.extra, close });
 
   const read = (ctx: RequestContext, addresses: readonly string[], tag: BlockTag) => {
     flow.respond(ctx, () => reader.balances(addresses, tag, ctx.requestId, ctx.verify));
   };
 
   const received = (ctx: RequestContext, body: Buffer) => {
-    if (ctx.aborted || ctx.done) return;
+    if (!ctx.open) return;
     const shape = parseBatchBody(body.toString('utf8'), deps.maxAddresses);
     if (!shape.ok) return ctx.res.cork(() => refuse(ctx, shape));
     const checked = checkBatchAddresses(shape.inputs, (input) => memo.check(input));
@@ -59,16 +54,7 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
     // One token was taken with the headers; the rest of the batch's n now.
     const limited = checked.addresses.length > 1 ? flow.charge(ctx, checked.addresses.length - 1) : undefined;
     if (limited !== undefined) {
-      ctx.done = true;
-      let status = 429;
-      ctx.res.cork(() => {
-        status = writeProblemDetails(ctx.res, limited.code, limited.detail, ctx.requestId, {
-          instance: BATCH_ROUTE,
-          extra: limited.extra,
-          headers: withHeaders(limited.headers, ctx.headers),
-        });
-      });
-      flow.finish(ctx, status);
+      ctx.res.cork(() => flow.refuse(ctx, limited.code, limited.detail, { instance: BATCH_ROUTE, extra: limited.extra, headers: limited.headers }));
       return;
     }
     read(ctx, checked.addresses, shape.tag);
@@ -78,8 +64,7 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
     const verify = verifyParam(req.getQuery('verify'), deps.verifyByDefault === true);
     if (verify === undefined) {
       // The body stays unread: close the connection after the answer.
-      ctx.done = true;
-      flow.finish(ctx, writeProblemDetails(ctx.res, 'BAD_REQUEST', VERIFY_PARAM_ERROR, ctx.requestId, { instance: BATCH_ROUTE, headers: ctx.headers, close: true }));
+      flow.refuse(ctx, 'BAD_REQUEST', VERIFY_PARAM_ERROR, { instance: BATCH_ROUTE, close: true });
       return;
     }
     ctx.verify = verify;
@@ -92,14 +77,7 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
     // A token before the body is read, so refused or malformed batches are not free either.
     const first = flow.charge(ctx, 1);
     if (first !== undefined) {
-      ctx.done = true;
-      const status = writeProblemDetails(ctx.res, first.code, first.detail, ctx.requestId, {
-        instance: BATCH_ROUTE,
-        extra: first.extra,
-        headers: withHeaders(first.headers, ctx.headers),
-        close: true,
-      });
-      flow.finish(ctx, status);
+      flow.refuse(ctx, first.code, first.detail, { instance: BATCH_ROUTE, extra: first.extra, headers: first.headers, close: true });
       return;
     }
     flow.awaiting(ctx);

@@ -8,7 +8,6 @@ import type { TemplatedApp } from './uws.js';
 import { ROUTE } from '../observability/metrics.js';
 import { loadDocsFiles, representation, swaggerUiDir, type DocsFiles } from './docs-assets.js';
 import type { RequestFlow } from './request-flow.js';
-import { writeProblemDetails } from './responses.js';
 import { writeStatic } from './static-response.js';
 
 export const DOCS_ROUTE = '/docs';
@@ -22,7 +21,8 @@ export function registerDocs(app: TemplatedApp, flow: RequestFlow, title: string
   app.get(
     DOCS_ROUTE,
     flow.handler(ROUTE.docs, { method: 'get', checks: 'shape' }, (ctx, req) => {
-      flow.finish(ctx, writeStatic(ctx.res, load().page, ctx.requestId, req.getHeader('if-none-match')));
+      const ifNoneMatch = req.getHeader('if-none-match');
+      flow.replyWith(ctx, (res) => writeStatic(res, load().page, ctx.requestId, ifNoneMatch));
     }),
   );
 
@@ -31,11 +31,12 @@ export function registerDocs(app: TemplatedApp, flow: RequestFlow, title: string
     flow.handler(ROUTE.docs, { method: 'get', checks: 'shape' }, (ctx, req) => {
       const found = load().assets.get(req.getParameter(0) ?? '');
       if (found === undefined) {
-        flow.finish(ctx, writeProblemDetails(ctx.res, 'NOT_FOUND', 'no such file of the docs page; see GET /docs', ctx.requestId));
+        flow.refuse(ctx, 'NOT_FOUND', 'no such file of the docs page; see GET /docs');
         return;
       }
       const item = representation(found, req.getHeader('accept-encoding'));
-      flow.finish(ctx, writeStatic(ctx.res, item, ctx.requestId, req.getHeader('if-none-match')));
+      const ifNoneMatch = req.getHeader('if-none-match');
+      flow.replyWith(ctx, (res) => writeStatic(res, item, ctx.requestId, ifNoneMatch));
     }),
   );
 }

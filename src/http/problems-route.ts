@@ -7,7 +7,6 @@ import type { TemplatedApp } from './uws.js';
 import { ROUTE } from '../observability/metrics.js';
 import { problemPages, wantsJson } from './problem-pages.js';
 import type { RequestFlow } from './request-flow.js';
-import { writeProblemDetails } from './responses.js';
 import { writeStatic } from './static-response.js';
 
 export const PROBLEMS_ROUTE = '/problems';
@@ -19,7 +18,8 @@ export function registerProblems(app: TemplatedApp, flow: RequestFlow, docs: boo
     PROBLEMS_ROUTE,
     flow.handler(ROUTE.problems, { method: 'get', checks: 'shape' }, (ctx, req) => {
       const item = wantsJson(req.getHeader('accept')) ? pages.index.json : pages.index.html;
-      flow.finish(ctx, writeStatic(ctx.res, item, ctx.requestId, req.getHeader('if-none-match')));
+      const ifNoneMatch = req.getHeader('if-none-match');
+      flow.replyWith(ctx, (res) => writeStatic(res, item, ctx.requestId, ifNoneMatch));
     }),
   );
 
@@ -28,11 +28,12 @@ export function registerProblems(app: TemplatedApp, flow: RequestFlow, docs: boo
     flow.handler(ROUTE.problems, { method: 'get', checks: 'shape' }, (ctx, req) => {
       const found = pages.bySlug.get(req.getParameter(0) ?? '');
       if (found === undefined) {
-        flow.finish(ctx, writeProblemDetails(ctx.res, 'NOT_FOUND', 'no such problem type; GET /problems lists them', ctx.requestId));
+        flow.refuse(ctx, 'NOT_FOUND', 'no such problem type; GET /problems lists them');
         return;
       }
       const item = wantsJson(req.getHeader('accept')) ? found.json : found.html;
-      flow.finish(ctx, writeStatic(ctx.res, item, ctx.requestId, req.getHeader('if-none-match')));
+      const ifNoneMatch = req.getHeader('if-none-match');
+      flow.replyWith(ctx, (res) => writeStatic(res, item, ctx.requestId, ifNoneMatch));
     }),
   );
 }

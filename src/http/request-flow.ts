@@ -1,14 +1,15 @@
 /**
  * What every route does around its own work, in one place: open a request (its id, URL, start
  * time, CORS headers, the shape checks and, when configured, API key and rate limit), guard the
- * handler (a throw answers 500 with its stack logged), and count the finished request (metrics,
- * trace end, a debug access line). Methods on one object, so the per-request calls stay
+ * handler (a throw answers 500 with its stack logged), answer it exactly once (`reply`, `refuse`,
+ * `respond`, `fail`: each a no-op once the request is answered or its client gone), and count the
+ * finished request (metrics, trace end, a debug access line). Methods on one object, so the per-request calls stay
  * monomorphic and cheap.
  */
 import { performance } from 'node:perf_hooks';
 import type { HttpRequest, HttpResponse } from './uws.js';
 import type { Config } from '../config/config.js';
-import { errorLogFields, ServiceError } from '../errors.js';
+import { errorLogFields, ServiceError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { ROUTES, type HttpRecorder } from '../observability/metrics.js';
 import type { RequestTrace } from '../observability/tracing.js';
@@ -16,11 +17,27 @@ import { LATEST, type BlockTag } from '../chain/block-tag.js';
 import { AccessControl, MAX_URL_LENGTH, screen, type Payer, type Rejection } from './admission.js';
 import { Cors } from './cors.js';
 import { RequestIds } from './request-id.js';
-import { JSON_TYPE, NO_HEADERS, withHeaders, writeBody, writeProblem, writeProblemDetails, type ExtraHeaders } from './responses.js';
+import {
+  JSON_TYPE,
+  NO_HEADERS,
+  withHeaders,
+  writeBody,
+  writeEmpty,
+  writeProblem,
+  writeProblemDetails,
+  type ExtraHeaders,
+  type ProblemOptions,
+} from './responses.js';
 
 const LIMITER_SWEEP_MS = 10_000;
 /** Client went away before the answer (nginx's convention); counted, never written. */
 export const CLIENT_CLOSED = 499;
+
+const OPEN = 0;
+const ANSWERED = 1;
+const GONE = 2;
+/** Module-private key: only RequestFlow moves a request out of OPEN, so it is answered once. */
+const STATE = Symbol('answer state');
 
 /**
  * One request: created once by RequestFlow.open in the handler, passed to everything that answers
@@ -28,10 +45,8 @@ export const CLIENT_CLOSED = 499;
  * is what the balance service's lookup takes (balance-service.ts, BalanceRequest).
  */
 export class RequestContext {
-  /** The client went away (set by onAborted once the request awaits). */
-  aborted = false;
-  /** Answered or aborted: counted once. */
-  done = false;
+  /** OPEN, ANSWERED, or GONE (the client went away first): counted once, on leaving OPEN. */
+  [STATE]: typeof OPEN | typeof ANSWERED | typeof GONE = OPEN;
   /** The request's span when tracing is on and the request is sampled. */
   trace: RequestTrace | undefined = undefined;
   /** The block to read at (?blockTag=, or a batch body's blockTag); the balance lookup takes it. */
@@ -54,7 +69,21 @@ export class RequestContext {
     /** Extra response headers for every answer (CORS). */
     readonly headers: ExtraHeaders,
   ) {}
+
+  /** Not answered yet and the client still there: worth doing the work (and safe to touch `res`). */
+  get open(): boolean {
+    return this[STATE] === OPEN;
+  }
 }
+
+/** How a reply differs from a plain answer; `headers` come on top of the request's own (CORS). */
+export interface ReplyOptions {
+  readonly headers?: ExtraHeaders | undefined;
+  readonly close?: boolean | undefined;
+  readonly omitBody?: boolean | undefined;
+}
+
+export type RefuseOptions = ReplyOptions & Pick<ProblemOptions, 'instance' | 'extra'>;
 
 export interface RouteOptions {
   /** 'any': the method as sent (405 and 404 handlers); else the one the route is registered for. */
@@ -150,15 +179,68 @@ export class RequestFlow {
    */
   awaiting(ctx: RequestContext): void {
     ctx.res.onAborted(() => {
-      ctx.aborted = true;
-      if (ctx.done) return;
-      ctx.done = true;
+      if (ctx[STATE] !== OPEN) return;
+      ctx[STATE] = GONE;
       this.finish(ctx, CLIENT_CLOSED);
     });
   }
 
+  /**
+   * Answers `ctx` with `body` and counts it, unless already answered or aborted. Must run corked
+   * (the handler's own tick, or inside res.cork after an await). Without options it allocates
+   * nothing: the context carries its request id and headers (the cache hit's path).
+   */
+  reply(ctx: RequestContext, status: number, contentType: string, body: string | Buffer, options?: ReplyOptions): void {
+    if (ctx[STATE] !== OPEN) return;
+    ctx[STATE] = ANSWERED;
+    writeBody(
+      ctx.res,
+      status,
+      contentType,
+      body,
+      options === undefined
+        ? ctx
+        : { requestId: ctx.requestId, headers: withHeaders(options.headers ?? NO_HEADERS, ctx.headers), close: options.close, omitBody: options.omitBody },
+    );
+    this.finish(ctx, status);
+  }
+
+  /** Answers `ctx` once with a writer of its own (cacheable static bodies); `write` returns the status written. */
+  replyWith(ctx: RequestContext, write: (res: HttpResponse) => number): void {
+    if (ctx[STATE] !== OPEN) return;
+    ctx[STATE] = ANSWERED;
+    this.finish(ctx, write(ctx.res));
+  }
+
+  /** A body-less answer (a CORS preflight's 204), once; `headers` replace the request's own. */
+  replyEmpty(ctx: RequestContext, status: number, headers: ExtraHeaders): void {
+    if (ctx[STATE] !== OPEN) return;
+    ctx[STATE] = ANSWERED;
+    writeEmpty(ctx.res, status, ctx.requestId, headers);
+    this.finish(ctx, status);
+  }
+
+  /** Answers `ctx` with a problem+json refusal and counts it, once; corked like `reply`. */
+  refuse(ctx: RequestContext, code: ErrorCode, detail: string, options: RefuseOptions = {}): void {
+    if (ctx[STATE] !== OPEN) return;
+    ctx[STATE] = ANSWERED;
+    const status = writeProblemDetails(ctx.res, code, detail, ctx.requestId, {
+      instance: options.instance,
+      extra: options.extra,
+      headers: withHeaders(options.headers ?? NO_HEADERS, ctx.headers),
+      close: options.close,
+      omitBody: options.omitBody,
+    });
+    this.finish(ctx, status);
+  }
+
+  /** Runs `write` corked if the request is still open (after an await: uWS forbids touching an aborted res). */
+  later(ctx: RequestContext, write: () => void): void {
+    if (ctx[STATE] === OPEN) ctx.res.cork(write);
+  }
+
   /** Counts a finished request: metrics, trace, and (at debug level only) an access log line. */
-  finish(ctx: RequestContext, status: number): void {
+  private finish(ctx: RequestContext, status: number): void {
     const seconds = (performance.now() - ctx.started) / 1000;
     this.recorder.record(ctx.route, status, seconds);
     if (ctx.trace !== undefined) ctx.trace.end(status);
@@ -166,25 +248,24 @@ export class RequestFlow {
   }
 
   /**
-   * Answers an awaiting request (see `awaiting`) with `work`'s JSON body once it settles: 200, or
-   * `fail`. Counted in flight meanwhile (the shutdown drain waits for it). A throw from `work`
-   * itself is treated as its rejection.
+   * Answers an awaiting request (see `awaiting`) with `work`'s body once it settles: 200 (JSON
+   * unless `contentType` says otherwise), or `fail`. Counted in flight meanwhile (the shutdown drain
+   * waits for it). A throw from `work` itself is treated as its rejection.
    */
-  respond(ctx: RequestContext, work: () => Promise<string | Buffer>): void {
-    this.inflight++;
+  respond(ctx: RequestContext, work: () => Promise<string | Buffer>, contentType: string = JSON_TYPE): void {
     let pending: Promise<string | Buffer>;
     try {
       pending = work();
     } catch (error) {
       pending = Promise.reject(error);
     }
+    // Counted once the work has started: a /metrics scrape samples the gauge synchronously in
+    // `work`, and the gauge tells requests waiting upstream, not the scrape that reads it.
+    this.inflight++;
     pending.then(
       (body) => {
         this.inflight--;
-        if (ctx.aborted || ctx.done) return;
-        ctx.done = true;
-        ctx.res.cork(() => writeBody(ctx.res, 200, JSON_TYPE, body, ctx.requestId, ctx.headers));
-        this.finish(ctx, 200);
+        this.later(ctx, () => this.reply(ctx, 200, contentType, body));
       },
       (error: unknown) => {
         this.inflight--;
@@ -199,10 +280,10 @@ export class RequestFlow {
    */
   fail(ctx: RequestContext, error: unknown): void {
     this.logFailure(ctx, error);
-    if (ctx.aborted || ctx.done) return;
-    ctx.done = true;
+    if (ctx[STATE] !== OPEN) return;
+    ctx[STATE] = ANSWERED;
     let status = 500;
-    ctx.res.cork(() => (status = writeProblem(ctx.res, error, ctx.requestId, ctx.url, ctx.headers)));
+    ctx.res.cork(() => (status = writeProblem(ctx.res, error, ctx.url, ctx)));
     this.finish(ctx, status);
   }
 
@@ -229,24 +310,17 @@ export class RequestFlow {
   }
 
   private answerRefusal(ctx: RequestContext, refusal: Rejection): void {
-    const { res, method } = ctx;
-    const status = writeProblemDetails(res, refusal.code, refusal.detail, ctx.requestId, {
-      extra: refusal.extra,
-      headers: withHeaders(refusal.headers, ctx.headers),
-      close: refusal.close,
-      omitBody: method === 'head',
-    });
-    this.finish(ctx, status);
+    this.refuse(ctx, refusal.code, refusal.detail, { extra: refusal.extra, headers: refusal.headers, close: refusal.close, omitBody: ctx.method === 'head' });
   }
 
   /** A handler threw: our bug. Logged with its stack; a 500 if the response is still open. */
   private threw(res: HttpResponse, ctx: RequestContext | undefined, error: unknown): void {
     this.log.error({ reqId: ctx?.requestId, ...errorLogFields(error) }, 'handler threw');
-    if (ctx !== undefined && (ctx.done || ctx.aborted)) return;
+    if (ctx !== undefined && ctx[STATE] !== OPEN) return;
     try {
       const status = writeProblemDetails(res, 'INTERNAL', 'Unexpected error', ctx?.requestId ?? 'unknown');
       if (ctx !== undefined) {
-        ctx.done = true;
+        ctx[STATE] = ANSWERED;
         this.finish(ctx, status);
       }
     } catch {

@@ -39,31 +39,33 @@ export const PROBLEM_TYPE = 'application/problem+json';
  */
 export const COMMON_HEADERS = '\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\nx-request-id: ';
 
+export interface BodyOptions {
+  readonly requestId: string;
+  /** Extra response headers (CORS, Allow, Retry-After). */
+  readonly headers?: ExtraHeaders | undefined;
+  /** End the connection after the response (a request body left unread). */
+  readonly close?: boolean | undefined;
+  /** A HEAD request: status and headers only (uWS would send the body otherwise). */
+  readonly omitBody?: boolean | undefined;
+}
+
 /**
- * Writes a whole response. Must run corked (inside the handler's own tick, or in res.cork).
- * `close` ends the connection after the response (used when a request body is left unread);
- * `omitBody` answers a HEAD request (uWS would send the body otherwise). There is no Server header,
- * and no `uWebSockets: 20` either: src/http/uws.ts silences it before the App is created.
+ * Writes a whole response. Must run corked (inside the handler's own tick, or in res.cork). A
+ * RequestContext is itself a BodyOptions (its requestId and headers), so the cache hit passes it
+ * and allocates nothing. There is no Server header, and no `uWebSockets: 20` either:
+ * src/http/uws.ts silences it before the App is created.
  */
-export function writeBody(
-  res: HttpResponse,
-  status: number,
-  contentType: string,
-  body: string | Buffer,
-  requestId: string,
-  headers: ExtraHeaders = NO_HEADERS,
-  close = false,
-  omitBody = false,
-): void {
+export function writeBody(res: HttpResponse, status: number, contentType: string, body: string | Buffer, options: BodyOptions): void {
   // uWS writes "200 OK" itself when no status was written: one native call fewer on every hit.
   if (status !== 200) res.writeStatus(statusLine(status));
-  let block = contentType + COMMON_HEADERS + requestId;
+  let block = contentType + COMMON_HEADERS + options.requestId;
+  const headers = options.headers ?? NO_HEADERS;
   for (let i = 0; i < headers.length; i++) block += `\r\n${headers[i]![0]}: ${headers[i]![1]}`;
   res.writeHeader('content-type', block);
   // endWithoutBody() only without arguments: with a length this uWS build aborts the process.
   // When closing anyway, the body is harmless (nothing follows it on the connection).
-  if (omitBody && !close) res.endWithoutBody();
-  else res.end(body, close);
+  if (options.omitBody === true && options.close !== true) res.endWithoutBody();
+  else res.end(body, options.close === true);
 }
 
 /** A response without a body (204). */
@@ -75,22 +77,11 @@ export function writeEmpty(res: HttpResponse, status: number, requestId: string,
   res.endWithoutBody();
 }
 
-export function writeJson(res: HttpResponse, status: number, value: unknown, requestId: string, headers: ExtraHeaders = NO_HEADERS): void {
-  writeBody(res, status, JSON_TYPE, JSON.stringify(value), requestId, headers);
-}
-
-/** Writes a problem+json body; returns the status written. */
-export function writeProblem(
-  res: HttpResponse,
-  error: unknown,
-  requestId: string,
-  instance?: string,
-  headers: ExtraHeaders = NO_HEADERS,
-  close = false,
-): number {
+/** Writes a problem+json body for `error` (problemOf: ours or a ServiceError); returns the status written. */
+export function writeProblem(res: HttpResponse, error: unknown, instance: string | undefined, options: BodyOptions): number {
   const body = problemOf(error, instance);
   const status = body.status as number;
-  writeBody(res, status, PROBLEM_TYPE, JSON.stringify(body), requestId, headers, close);
+  writeBody(res, status, PROBLEM_TYPE, JSON.stringify(body), options);
   return status;
 }
 
@@ -107,7 +98,7 @@ export interface ProblemOptions {
 export function writeProblemDetails(res: HttpResponse, code: ErrorCode, detail: string, requestId: string, options: ProblemOptions = {}): number {
   const body = problemDetails(code, detail, options.instance, options.extra);
   const status = body.status as number;
-  writeBody(res, status, PROBLEM_TYPE, JSON.stringify(body), requestId, options.headers, options.close, options.omitBody);
+  writeBody(res, status, PROBLEM_TYPE, JSON.stringify(body), { requestId, headers: options.headers, close: options.close, omitBody: options.omitBody });
   return status;
 }
 

@@ -14,7 +14,7 @@ import type { BalanceService } from '../balance/balance-service.js';
 import type { AddressMemo } from '../codec/address.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
 import type { Config } from '../config/config.js';
-import { errorLogFields, setProblemTypeBase } from '../errors.js';
+import { errorLogFields, ServiceError, setProblemTypeBase } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { ROUTE, type Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/tracing.js';
@@ -24,8 +24,8 @@ import { BATCH_ROUTE, batchHandler, type BalancesReader } from './batch-route.js
 import { DOCS_ROUTE, registerDocs } from './docs-route.js';
 import { openApiBody } from './openapi.js';
 import { PROBLEMS_ROUTE, registerProblems } from './problems-route.js';
-import { RequestFlow, type RouteOptions } from './request-flow.js';
-import { JSON_TYPE, writeBody, writeEmpty, writeJson, writeProblemDetails, withHeaders, type ExtraHeaders } from './responses.js';
+import { RequestFlow, type RequestContext, type RouteOptions } from './request-flow.js';
+import { JSON_TYPE, type ExtraHeaders } from './responses.js';
 
 export interface ServerDeps {
   readonly config: Config;
@@ -95,8 +95,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
   app.get(
     '/openapi.json',
     flow.handler(ROUTE.openapi, { method: 'get', checks: 'shape' }, (ctx) => {
-      writeBody(ctx.res, 200, JSON_TYPE, openapi, ctx.requestId);
-      flow.finish(ctx, 200);
+      flow.reply(ctx, 200, JSON_TYPE, openapi);
     }),
   );
 
@@ -106,8 +105,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
   app.get(
     '/healthz',
     flow.handler(ROUTE.healthz, { method: 'get', checks: 'shape' }, (ctx) => {
-      writeBody(ctx.res, 200, JSON_TYPE, HEALTHY, ctx.requestId);
-      flow.finish(ctx, 200);
+      flow.reply(ctx, 200, JSON_TYPE, HEALTHY);
     }),
   );
 
@@ -115,48 +113,32 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
     '/readyz',
     flow.handler(ROUTE.readyz, { method: 'get', checks: 'shape' }, (ctx) => {
       const last = upstream.lastHead();
-      let status = 200;
-      if (upstream.ready()) {
-        writeJson(
-          ctx.res,
-          200,
-          {
-            status: 'ready',
-            network: upstream.network(),
-            headBlockNumber: last?.head.numberHex,
-            headAgeMs: last === undefined ? undefined : Math.round(last.ageMs),
-          },
-          ctx.requestId,
-        );
-      } else status = writeProblemDetails(ctx.res, 'NOT_READY', 'no usable provider or no head known yet', ctx.requestId, { instance: '/readyz' });
-      flow.finish(ctx, status);
+      if (!upstream.ready()) return flow.refuse(ctx, 'NOT_READY', 'no usable provider or no head known yet', { instance: '/readyz' });
+      const body = {
+        status: 'ready',
+        network: upstream.network(),
+        headBlockNumber: last?.head.numberHex,
+        headAgeMs: last === undefined ? undefined : Math.round(last.ageMs),
+      };
+      flow.reply(ctx, 200, JSON_TYPE, JSON.stringify(body));
     }),
   );
 
   app.get(
     '/providers',
     flow.handler(ROUTE.providers, { method: 'get', checks: 'admit' }, (ctx) => {
-      writeJson(ctx.res, 200, { network: upstream.network(), providers: upstream.snapshot() }, ctx.requestId);
-      flow.finish(ctx, 200);
+      flow.reply(ctx, 200, JSON_TYPE, JSON.stringify({ network: upstream.network(), providers: upstream.snapshot() }));
     }),
   );
 
+  const collectMetrics = (ctx: RequestContext) => () =>
+    metrics.text().catch((error: unknown) => {
+      log.error({ reqId: ctx.requestId, ...errorLogFields(error) }, 'metrics collection failed');
+      throw new ServiceError('INTERNAL', 'metrics collection failed');
+    });
   const serveMetrics = flow.handler(ROUTE.metrics, { method: 'get', checks: 'shape' }, (ctx) => {
-    const { res } = ctx;
-    res.onAborted(() => (ctx.aborted = true));
-    metrics.text().then(
-      (text) => {
-        if (ctx.aborted) return;
-        res.cork(() => writeBody(res, 200, metrics.contentType, text, ctx.requestId));
-        flow.finish(ctx, 200);
-      },
-      (error: unknown) => {
-        log.error({ reqId: ctx.requestId, ...errorLogFields(error) }, 'metrics collection failed');
-        if (ctx.aborted) return;
-        res.cork(() => writeProblemDetails(res, 'INTERNAL', 'metrics collection failed', ctx.requestId));
-        flow.finish(ctx, 500);
-      },
-    );
+    flow.awaiting(ctx);
+    flow.respond(ctx, collectMetrics(ctx), metrics.contentType);
   });
 
   const admin = config.adminPort === undefined ? undefined : uws.App();
@@ -166,8 +148,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
     admin.any(
       '/*',
       flow.handler(ROUTE.unmatched, { method: 'any', checks: 'none' }, (ctx) => {
-        writeProblemDetails(ctx.res, 'NOT_FOUND', 'the admin port serves GET /metrics only', ctx.requestId);
-        flow.finish(ctx, 404);
+        flow.refuse(ctx, 'NOT_FOUND', 'the admin port serves GET /metrics only');
       }),
     );
   }
@@ -177,15 +158,13 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
     app.options(
       BALANCE_ROUTE,
       flow.handler(ROUTE.preflight, { method: 'options', checks: 'shape' }, (ctx, req) => {
-        writeEmpty(ctx.res, 204, ctx.requestId, cors.preflight(req.getHeader('origin')));
-        flow.finish(ctx, 204);
+        flow.replyEmpty(ctx, 204, cors.preflight(req.getHeader('origin')));
       }),
     );
     app.options(
       BATCH_ROUTE,
       flow.handler(ROUTE.preflight, { method: 'options', checks: 'shape' }, (ctx, req) => {
-        writeEmpty(ctx.res, 204, ctx.requestId, cors.preflight(req.getHeader('origin'), true));
-        flow.finish(ctx, 204);
+        flow.replyEmpty(ctx, 204, cors.preflight(req.getHeader('origin'), true));
       }),
     );
   }
@@ -209,11 +188,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
       flow.handler(route, options, (ctx, req) => {
         // The method as sent (open() read it before anything could lowercase it in place).
         const upper = req.getCaseSensitiveMethod().slice(0, 16).replace(/[^A-Za-z-]/g, '');
-        const status = writeProblemDetails(ctx.res, 'METHOD_NOT_ALLOWED', `${upper} is not allowed here; use ${methods}`, ctx.requestId, {
-          headers: withHeaders(allowed, ctx.headers),
-          omitBody: ctx.method === 'head',
-        });
-        flow.finish(ctx, status);
+        flow.refuse(ctx, 'METHOD_NOT_ALLOWED', `${upper} is not allowed here; use ${methods}`, { headers: allowed, omitBody: ctx.method === 'head' });
       }),
     );
   }
@@ -221,8 +196,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
   app.any(
     '/*',
     flow.handler(ROUTE.unmatched, { method: 'any', checks: 'admit' }, (ctx) => {
-      writeProblemDetails(ctx.res, 'NOT_FOUND', 'no such route; see GET /address/balance/:address', ctx.requestId, { omitBody: ctx.method === 'head' });
-      flow.finish(ctx, 404);
+      flow.refuse(ctx, 'NOT_FOUND', 'no such route; see GET /address/balance/:address', { omitBody: ctx.method === 'head' });
     }),
   );
 

@@ -12,6 +12,7 @@ const config = loadSharedCacheConfig(process.env)!;
 const logger = {
   info: (fields: object, message: string) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
   warn: (fields: object, message: string) => console.log(JSON.stringify({ level: 'warn', message, ...fields })),
+  error: (fields: object, message: string) => console.log(JSON.stringify({ level: 'error', message, ...fields })),
 };
 const tasks = [new SharedCache({ config, upstreamTimeoutMs: 1000, logger }), new SharedCache({ config, upstreamTimeoutMs: 1000, logger })];
 for (const task of tasks) task.start();
