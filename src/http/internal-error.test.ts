@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { BalanceService } from '../balance/balance-service.js';
-import { BalancesService } from '../balance/balances-service.js';
+import { BalanceReader } from '../balance/balance-reader.js';
 import { BalanceCache } from '../cache/balance-cache.js';
 import { AddressMemo } from '../codec/address.js';
 import { InlineCodec } from '../codec/codec-pool.js';
@@ -50,10 +49,9 @@ before(async () => {
   await router.head();
   const codec = new InlineCodec();
   const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
-  const service = new BalanceService(router, cache, codec);
-  const balances = new BalancesService(router, cache);
+  const reader = new BalanceReader(router, cache);
   const memo = new AddressMemo(config.addressChecksum);
-  server = await createServer({ config, service, balances, upstream: router, memo, codec, inlineChecks: true, log, metrics, tracing: NO_TRACING }).listen();
+  server = await createServer({ config, service: reader, balances: reader, upstream: router, memo, codec, inlineChecks: true, log, metrics, tracing: NO_TRACING }).listen();
   base = `http://127.0.0.1:${server.port}`;
 });
 

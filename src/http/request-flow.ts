@@ -25,7 +25,7 @@ export const CLIENT_CLOSED = 499;
 /**
  * One request: created once by RequestFlow.open in the handler, passed to everything that answers
  * it. Copies what it needs from `req` (which uWS frees when the handler returns). Its `requestId`
- * is what the balance service's lookup takes (balance-service.ts, BalanceRequest).
+ * is what the balance reader takes (balance/balance-reader.ts, BalanceRequest).
  */
 export class RequestContext {
   /** The client went away (set by onAborted once the request awaits). */
