@@ -3,8 +3,7 @@
  * in-process on port 0.
  */
 import { getHeapStatistics } from 'node:v8';
-import { BalanceService } from './balance/balance-service.js';
-import { BalancesService } from './balance/balances-service.js';
+import { BalanceReader } from './balance/balance-reader.js';
 import { BalanceCache } from './cache/balance-cache.js';
 import { AddressMemo } from './codec/address.js';
 import { createCodec } from './codec/codec-pool.js';
@@ -67,8 +66,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const codec = createCodec(config.workers);
   const memo = new AddressMemo(config.addressChecksum);
   const sharedCache = await startSharedCache(config, log, metrics);
-  const balances = new BalancesService(upstream, cache, sharedCache);
-  const service = new BalanceService(upstream, cache, codec, sharedCache);
+  const reader = new BalanceReader(upstream, cache, sharedCache);
   metrics.watch({ cache, upstream, codec });
   let server: RunningServer | undefined;
   try {
@@ -77,7 +75,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     await upstream.start().catch((error: unknown) => log.error(errorLogFields(error), 'no usable provider at start'));
     // Learn the head before taking traffic, so the first request does not pay for it.
     await upstream.head().catch((error: unknown) => log.warn(errorLogFields(error), 'no head yet'));
-    server = await createServer({ config, service, balances, upstream, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing }).listen();
+    server = await createServer({ config, service: reader, balances: reader, upstream, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing }).listen();
   } catch (error) {
     await Promise.allSettled([upstream.close(), codec.close(), tracing.shutdown(), sharedCache?.close()]);
     throw error;

@@ -155,13 +155,21 @@ export class RpcClient {
    * (transport, HTTP status, or one error object for the whole batch). The caller chunks by
    * UPSTREAM_BATCH_MAX (the `maxBatch` this client was made with).
    */
-  async callBatch(method: string, paramsList: readonly (readonly unknown[])[]): Promise<RpcBatchResult> {
+  async callBatch(method: string, paramsList: readonly (readonly unknown[])[], cancel?: Cancel): Promise<RpcBatchResult> {
     if (this.closed) throw new UpstreamError('unavailable', this.name, 'client closed');
+    if (cancel?.cancelled === true) throw this.cancelled();
     const first = this.nextId;
     this.nextId += paramsList.length;
     const single = paramsList.length === 1;
     const started = performance.now();
-    const parsed = await this.post(batchBody(method, first, paramsList), new Exchange());
+    const exchange = new Exchange();
+    const forget = cancel?.onCancel(() => exchange.cancel(WITHDRAWN));
+    let parsed: unknown;
+    try {
+      parsed = await this.post(batchBody(method, first, paramsList), exchange);
+    } finally {
+      forget?.();
+    }
     const latencyMs = performance.now() - started;
     const replies = single && !Array.isArray(parsed) ? [parsed] : parsed;
     if (!Array.isArray(replies)) {

@@ -5,7 +5,7 @@
  */
 import type { HttpRequest } from './uws.js';
 import { parseBlockTag } from '../chain/block-tag.js';
-import type { BalanceService } from '../balance/balance-service.js';
+import type { BalanceReader } from '../balance/balance-reader.js';
 import type { AddressCheck, AddressMemo, AddressRejection } from '../codec/address.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
 import type { ChecksumMode } from '../config/config.js';
@@ -18,7 +18,7 @@ import { VERIFY_PARAM_ERROR, verifyParam } from '../verify/verify-param.js';
 export const BALANCE_ROUTE = '/address/balance/:address';
 
 export interface BalanceRouteDeps {
-  readonly service: BalanceService;
+  readonly service: BalanceReader;
   readonly memo: AddressMemo;
   readonly codec: CodecRunner;
   readonly inlineChecks: boolean;

@@ -1,6 +1,6 @@
 /**
  * POST /address/balances: many addresses at one block. The handler moves bytes and answers; the
- * rules are in batch-body.ts (pure) and the reads in balance/balances-service.ts.
+ * rules are in batch-body.ts (pure) and the reads in balance/balance-reader.ts.
  *
  * In the handler's own tick: the shape checks with the batch's byte bound (413 before a byte is
  * read), the API key and who pays (request-flow.ts, checks 'identify'), the content type (415),

@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { BalanceService } from '../balance/balance-service.js';
-import { BalancesService } from '../balance/balances-service.js';
+import { BalanceReader } from '../balance/balance-reader.js';
 import { BalanceCache } from '../cache/balance-cache.js';
 import { AddressMemo } from '../codec/address.js';
 import { InlineCodec } from '../codec/codec-pool.js';
@@ -27,6 +26,8 @@ let router: ProviderRouter;
 let server: RunningServer;
 let base: string;
 let armed = false;
+/** Arms the bug for a batch's chunk calls (eth_getBalance batches, or Multicall3's eth_call). */
+let armedBatch = false;
 const lines: Record<string, unknown>[] = [];
 
 before(async () => {
@@ -44,16 +45,16 @@ before(async () => {
   router = new ProviderRouter(config, log, {
     onCall: (_provider, method) => {
       if (armed && method === 'eth_getBalance') throw new TypeError(BUG);
+      if (armedBatch && (method === 'eth_getBalance' || method === 'eth_call')) throw new TypeError(BUG);
     },
   });
   await router.start();
   await router.head();
   const codec = new InlineCodec();
   const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
-  const service = new BalanceService(router, cache, codec);
-  const balances = new BalancesService(router, cache);
+  const reader = new BalanceReader(router, cache);
   const memo = new AddressMemo(config.addressChecksum);
-  server = await createServer({ config, service, balances, upstream: router, memo, codec, inlineChecks: true, log, metrics, tracing: NO_TRACING }).listen();
+  server = await createServer({ config, service: reader, balances: reader, upstream: router, memo, codec, inlineChecks: true, log, metrics, tracing: NO_TRACING }).listen();
   base = `http://127.0.0.1:${server.port}`;
 });
 
@@ -103,5 +104,47 @@ describe('a programming error on the read path', () => {
     const res = await fetch(`${base}/address/balance/${SEED_ADDRESS}`);
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { balanceWei: string }).balanceWei, '136500000000000');
+  });
+
+  it('answers a batch 500 INTERNAL with its stack logged, and books no provider failure nor a 502', async () => {
+    const before = router.snapshot()[0]!;
+    assert.equal(before.state, 'healthy');
+    const loggedBefore = lines.filter((l) => l.msg === 'request failed: internal error').length;
+    armedBatch = true;
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${base}/address/balances`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ addresses: [randomAddress(), randomAddress(), randomAddress()] }),
+      });
+      assert.equal(res.status, 500);
+      assert.equal(res.headers.get('content-type'), 'application/problem+json');
+      assert.deepEqual(await res.json(), {
+        type: 'https://balance-api.dev/problems/internal',
+        title: 'Internal error',
+        status: 500,
+        code: 'INTERNAL',
+        detail: 'Unexpected error',
+        instance: '/address/balances',
+      });
+    }
+    armedBatch = false;
+
+    const logged = lines.filter((l) => l.msg === 'request failed: internal error').slice(loggedBefore);
+    assert.equal(logged.length, 5);
+    assert.equal(logged[0]!.err, BUG);
+    assert.match(String(logged[0]!.stack), new RegExp(`^TypeError: ${BUG}\\n\\s+at `));
+    assert.equal(lines.filter((l) => l.code === 'UPSTREAM_UNAVAILABLE' || /no provider answered/.test(String(l.detail))).length, 0);
+
+    const provider = router.snapshot()[0]!;
+    assert.equal(provider.state, 'healthy');
+    assert.equal(provider.errors, 0);
+    assert.equal(provider.lastError, undefined);
+    assert.equal(provider.recent!.errors, 0);
+    assert.equal(provider.score, 1);
+
+    const res = await fetch(`${base}/address/balances`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ addresses: [SEED_ADDRESS] }) });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { balances: { balanceWei: string }[] }).balances[0]!.balanceWei, '136500000000000');
   });
 });

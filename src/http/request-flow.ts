@@ -42,7 +42,7 @@ const STATE = Symbol('answer state');
 /**
  * One request: created once by RequestFlow.open in the handler, passed to everything that answers
  * it. Copies what it needs from `req` (which uWS frees when the handler returns). Its `requestId`
- * is what the balance service's lookup takes (balance-service.ts, BalanceRequest).
+ * is what the balance reader takes (balance/balance-reader.ts, BalanceRequest).
  */
 export class RequestContext {
   /** OPEN, ANSWERED, or GONE (the client went away first): counted once, on leaving OPEN. */

@@ -10,7 +10,7 @@
  */
 import { uws } from './uws.js';
 import type { TemplatedApp, us_listen_socket } from './uws.js';
-import type { BalanceService } from '../balance/balance-service.js';
+import type { BalanceReader } from '../balance/balance-reader.js';
 import type { AddressMemo } from '../codec/address.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
 import type { Config } from '../config/config.js';
@@ -29,7 +29,7 @@ import { JSON_TYPE, type ExtraHeaders } from './responses.js';
 
 export interface ServerDeps {
   readonly config: Config;
-  readonly service: BalanceService;
+  readonly service: BalanceReader;
   /** POST /address/balances. */
   readonly balances: BalancesReader;
   readonly upstream: Upstream;

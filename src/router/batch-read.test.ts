@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyRpcError, UpstreamError } from '../chain/upstream-error.js';
 import { assignChunks, BatchReadError, chunk, readBatch, type ChunkAnswer } from './batch-read.js';
+import { HedgeBudget } from './hedge.js';
 
 const addresses = (n: number) => Array.from({ length: n }, (_, i) => `0x${i.toString(16).padStart(40, '0')}`);
 const weiOf = (address: string) => BigInt(address);
@@ -32,6 +33,9 @@ const plan = (nodes: Node[], n: number, max = 100, weights?: number[]) => ({
   weight: (p: Node) => weights?.[nodes.indexOf(p)] ?? 1,
   maxPerCall: max,
   readChunk: (p: Node, part: readonly string[]) => p.read(part),
+  hedgeDelayMs: () => 50,
+  budget: new HedgeBudget(),
+  deadlineMs: 4000,
 });
 
 describe('assignChunks', () => {

@@ -10,15 +10,23 @@
  * - Only what failed moves: a chunk whose HTTP request failed goes whole to the next provider it
  *   has not tried; a chunk answered in part sends only its failed calls on. A call failing with a
  *   non-retryable error (an invalid request fails the same everywhere) fails the batch at once.
+ * - Hedged like single reads: each chunk's request is one failover (router/failover.ts) over the
+ *   providers it has not tried yet, under the router's hedge budget, so a chunk stuck on a hung
+ *   provider is asked of the next one after that provider's hedge delay. One deadline for the whole
+ *   batch (REQUEST_DEADLINE_MS): what is not read by then fails the batch.
+ * - Our bugs are ours: anything thrown that is not an UpstreamError passes through as itself
+ *   (a 500), never booked as a provider's failure.
  * - All or nothing: when some address has no provider left, the read fails. When every provider's
  *   answer for the addresses that failed was "state not available" (pruned, missing trie node),
  *   the error says so (STATE_UNAVAILABLE, 502) instead of UPSTREAM_UNAVAILABLE.
  *
  * Generic over the provider and the chunk read, so the policy is tested with plain functions and
- * the router supplies real JSON-RPC calls. No hedging: a batch waits for its slowest chunk anyway,
- * and a hedged chunk would double the calls the batch costs.
+ * the router supplies real JSON-RPC calls.
  */
+import { Cancel } from '../chain/cancel.js';
 import { UpstreamError } from '../chain/upstream-error.js';
+import { DEADLINE, failover } from './failover.js';
+import type { HedgeBudget } from './hedge.js';
 
 /** One chunk's answer: a wei value or an error per address, in the chunk's order. */
 export interface ChunkAnswer {
@@ -36,7 +44,12 @@ export interface BatchReadPlan<P> {
   readonly weight: (provider: P) => number;
   readonly maxPerCall: number;
   /** Reads one chunk from one provider: rejects with an UpstreamError when the whole request failed. */
-  readonly readChunk: (provider: P, addresses: readonly string[]) => Promise<ChunkAnswer>;
+  readonly readChunk: (provider: P, addresses: readonly string[], cancel: Cancel) => Promise<ChunkAnswer>;
+  /** How long to wait for `provider` before hedging the chunk to the next one. */
+  readonly hedgeDelayMs: (provider: P) => number;
+  readonly budget: HedgeBudget;
+  /** The whole batch's deadline (REQUEST_DEADLINE_MS). */
+  readonly deadlineMs: number;
 }
 
 export interface BatchReadResult<P> {
@@ -117,35 +130,62 @@ export async function readBatch<P>(plan: BatchReadPlan<P>): Promise<BatchReadRes
     providers.map((p) => plan.weight(p)),
   );
 
-  /** Reads `part` starting at provider `start`, trying each provider at most once, in ranked order after it. */
+  const deadline = new Cancel();
+  const timer = setTimeout(() => deadline.cancel(DEADLINE), plan.deadlineMs);
+
+  /**
+   * Reads `part` starting at provider `start`, each provider asked at most once, in ranked order
+   * after it; each round is one hedged failover over the providers not asked yet.
+   */
   const run = async (part: number[], start: number): Promise<void> => {
     let pending = part;
-    for (let step = 0; step < providers.length && pending.length > 0 && invalid === undefined; step++) {
-      const p = providers[(start + step) % providers.length]!;
-      requests++;
+    const asked = new Set<P>();
+    while (pending.length > 0 && invalid === undefined && !deadline.cancelled) {
+      const order: P[] = [];
+      for (let step = 0; step < providers.length; step++) {
+        const p = providers[(start + step) % providers.length]!;
+        if (!asked.has(p)) order.push(p);
+      }
+      if (order.length === 0) return;
+      const asking = pending;
+      const chunkAddresses = asking.map((i) => addresses[i]!);
       let answer: ChunkAnswer;
+      let from: P;
       try {
-        answer = await plan.readChunk(
-          p,
-          pending.map((i) => addresses[i]!),
-        );
-      } catch (caught) {
-        const error = caught instanceof UpstreamError ? caught : new UpstreamError('bad-response', String(p), String(caught));
-        failures.set(p, error);
-        for (const i of pending) note(lastError, i, error);
+        ({ answer, from } = await failover({
+          order,
+          failures,
+          budget: plan.budget,
+          deadline,
+          deadlineMs: plan.deadlineMs,
+          hedgeDelayMs: plan.hedgeDelayMs,
+          read: (p, cancel) => {
+            asked.add(p);
+            requests++;
+            return plan.readChunk(p, chunkAddresses, cancel).then(
+              (a) => ({ answer: a, from: p }),
+              (error: unknown) => {
+                if (error instanceof UpstreamError && error.kind !== 'cancelled') for (const i of asking) note(lastError, i, error);
+                throw error;
+              },
+            );
+          },
+        }));
+      } catch (error) {
+        if (!(error instanceof UpstreamError)) throw error;
         if (!error.retryable && error.kind !== 'cancelled') invalid = error;
-        continue;
+        return;
       }
       latencyMs = Math.max(latencyMs, answer.latencyMs);
       const failed: number[] = [];
-      pending.forEach((i, j) => {
+      asking.forEach((i, j) => {
         const v = answer.values[j];
         if (typeof v === 'bigint') {
           values[i] = v;
-          used.add(p);
+          used.add(from);
         } else {
-          const error = v ?? new UpstreamError('bad-response', String(p), 'no answer for a call of the batch');
-          failures.set(p, error);
+          const error = v ?? new UpstreamError('bad-response', String(from), 'no answer for a call of the batch');
+          failures.set(from, error);
           note(lastError, i, error);
           if (!error.retryable && error.kind !== 'cancelled') invalid = error;
           failed.push(i);
@@ -155,7 +195,11 @@ export async function readBatch<P>(plan: BatchReadPlan<P>): Promise<BatchReadRes
     }
   };
 
-  await Promise.all(chunks.map((part, c) => run(part, owner[c]!)));
+  try {
+    await Promise.all(chunks.map((part, c) => run(part, owner[c]!)));
+  } finally {
+    clearTimeout(timer);
+  }
 
   if (invalid !== undefined) throw new BatchReadError('invalid', invalid.message, failures);
   const missing = indexes.filter((i) => values[i] === undefined);

@@ -13,9 +13,8 @@
  * request fails the same everywhere and stops; anything that is not an UpstreamError is our own bug
  * and stops at once, never tried on the next provider and never blamed on this one.
  *
- * (p-retry drove this loop before. With no delays, no backoff and the deadline already enforced by
- * the Cancel below, all it added was a second deadline and a setup cost the first attempt had to
- * be kept out of; the loop is shorter and a miss costs the same.)
+ * A batch read (router/batch-read.ts) runs one failover per chunk under one deadline for the whole
+ * batch (`deadline`), so its chunks are hedged like single reads and none outlives the request.
  */
 import { Cancel } from '../chain/cancel.js';
 import { UpstreamError } from '../chain/upstream-error.js';
@@ -34,13 +33,15 @@ export interface FailoverPlan<P, R> {
   readonly hedgeDelayMs: (provider: P, attempt: number) => number;
   readonly budget: HedgeBudget;
   readonly deadlineMs: number;
+  /** A deadline already running (a batch's, shared by its chunks): used instead of `deadlineMs`. */
+  readonly deadline?: Cancel;
   /** Each provider's failure for this read (not withdrawals), for the 502 body. */
   readonly failures: Map<P, UpstreamError>;
 }
 
 export async function failover<P, R>(plan: FailoverPlan<P, R>): Promise<R> {
-  const deadline = new Cancel();
-  const timer = setTimeout(() => deadline.cancel(DEADLINE), plan.deadlineMs);
+  const deadline = plan.deadline ?? new Cancel();
+  const timer = plan.deadline === undefined ? setTimeout(() => deadline.cancel(DEADLINE), plan.deadlineMs) : undefined;
   let next = 0;
   const cursor = {
     take: (): P | undefined => plan.order[next++],
@@ -55,7 +56,7 @@ export async function failover<P, R>(plan: FailoverPlan<P, R>): Promise<R> {
       }
     }
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 

@@ -62,20 +62,28 @@ export class ProviderCalls {
       if (!(caught instanceof UpstreamError) || ended) throw caught;
       error = caught;
     }
+    throw this.failed(p, method, error, started, { cancel, requestId });
+  }
+
+  /**
+   * Books a call (or a whole batch request of `calls` calls) that failed with `error` and returns
+   * what to reject with: a withdrawn loser of a hedge is a latency sample, not a failure; one
+   * withdrawn at the deadline is a timeout.
+   */
+  private failed(p: ProviderHandle, method: string, error: UpstreamError, started: number, options: CallOptions & { calls?: number }): UpstreamError {
+    const { cancel, requestId, calls } = options;
     const now = this.clock();
     const elapsed = now - started;
     if (error.kind === 'cancelled' && cancel?.reason !== DEADLINE) {
-      // Withdrawn because another provider answered first: a latency sample, not a failure.
       p.outpaced(elapsed);
-      this.onCall?.(p.name, method, cancel?.reason === HEDGE_LOST ? 'hedge' : 'cancelled', elapsed);
-      throw error;
+      this.onCall?.(p.name, method, cancel?.reason === HEDGE_LOST ? 'hedge' : 'cancelled', elapsed, calls);
+      return error;
     }
-    if (error.kind === 'cancelled') {
-      error = new UpstreamError('timeout', p.name, `no answer within the ${this.config.requestDeadlineMs} ms request deadline`);
-    }
-    this.transition(p, p.failed(error, this.redact(error.message), elapsed, now), requestId);
-    this.onCall?.(p.name, method, error.kind, elapsed);
-    throw error;
+    const booked =
+      error.kind === 'cancelled' ? new UpstreamError('timeout', p.name, `no answer within the ${this.config.requestDeadlineMs} ms request deadline`) : error;
+    this.transition(p, p.failed(booked, this.redact(booked.message), elapsed, now), requestId);
+    this.onCall?.(p.name, method, booked.kind, elapsed, calls);
+    return booked;
   }
 
   /**
@@ -93,23 +101,19 @@ export class ProviderCalls {
     method: string,
     paramsList: readonly (readonly unknown[])[],
     parse: (result: unknown) => T | undefined,
-    options: Omit<CallOptions, 'cancel'> = {},
+    options: CallOptions = {},
   ): Promise<{ values: (T | UpstreamError)[]; latencyMs: number }> {
-    const { lastResort = false, requestId } = options;
+    const { lastResort = false, requestId, cancel } = options;
     const started = this.clock();
     p.callStarted(started, paramsList.length);
     let results: readonly unknown[];
     let latencyMs: number;
     try {
-      ({ results, latencyMs } = await p.client.callBatch(method, paramsList));
+      ({ results, latencyMs } = await p.client.callBatch(method, paramsList, cancel));
     } catch (caught) {
       p.callEnded(started);
       if (!(caught instanceof UpstreamError)) throw caught;
-      const now = this.clock();
-      const elapsed = now - started;
-      this.transition(p, p.failed(caught, this.redact(caught.message), elapsed, now), requestId);
-      this.onCall?.(p.name, method, caught.kind, elapsed, paramsList.length);
-      throw caught;
+      throw this.failed(p, method, caught, started, { cancel, requestId, calls: paramsList.length });
     }
     p.callEnded(started);
     const values = new Array<T | UpstreamError>(results.length);

@@ -104,6 +104,8 @@ export class ProviderRouter implements Upstream {
       calls: this.calls,
       candidates: (at) => this.candidates(at ?? ANY_BLOCK, this.clock()),
       maxPerCall: config.upstreamBatchMax,
+      budget: this.budget,
+      deadlineMs: config.requestDeadlineMs,
       unavailable: (detail, failures, tried, code) => this.unavailable(detail, failures, tried, code),
     });
     const reads = this.tagReads;

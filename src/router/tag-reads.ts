@@ -10,7 +10,9 @@ import { decodeBalances, encodeBalances, MULTICALL3, NO_CONTRACT } from '../chai
 import { RawJson } from '../chain/rpc-client.js';
 import { UpstreamError } from '../chain/upstream-error.js';
 import { ServiceError } from '../errors.js';
+import type { Cancel } from '../chain/cancel.js';
 import { BatchReadError, readBatch, type ChunkAnswer } from './batch-read.js';
+import { hedgeDelayMs, type HedgeBudget } from './hedge.js';
 import type { ProviderCalls } from './provider-calls.js';
 import type { ProviderHandle } from './provider.js';
 
@@ -20,6 +22,10 @@ export interface TagReadsDeps {
   readonly candidates: (at: Head | undefined) => { readonly order: readonly ProviderHandle[]; readonly lastResort: boolean };
   /** Largest JSON-RPC batch (UPSTREAM_BATCH_MAX). */
   readonly maxPerCall: number;
+  /** The router's hedge budget, shared with single reads. */
+  readonly budget: HedgeBudget;
+  /** REQUEST_DEADLINE_MS: a batch read outlives it by no more than the time to say so. */
+  readonly deadlineMs: number;
   /** The 502 listing every provider's cause. */
   readonly unavailable: (
     detail: string,
@@ -108,40 +114,52 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
   async getBalances(addresses: readonly string[], at: Head, requestId?: string): Promise<BalancesRead> {
     const { order, lastResort } = this.deps.candidates(at);
     const pin = { blockHash: at.hash };
-    const options = { lastResort, requestId };
     // One JSON-RPC batch per chunk, booked per HTTP request (ProviderCalls.invokeBatch).
-    const getBalances = (p: ProviderHandle, part: readonly string[]): Promise<ChunkAnswer> =>
+    const getBalances = (p: ProviderHandle, part: readonly string[], cancel: Cancel): Promise<ChunkAnswer> =>
       this.deps.calls.invokeBatch(
         p,
         'eth_getBalance',
         part.map((address) => [address, pin]),
         parseQuantity,
-        options,
+        { lastResort, requestId, cancel },
       );
     // Or one eth_call of Multicall3 per chunk, where the provider has it (chain/multicall.ts).
-    const multicall = async (p: ProviderHandle, part: readonly string[]): Promise<ChunkAnswer> => {
+    const multicall = async (p: ProviderHandle, part: readonly string[], cancel: Cancel): Promise<ChunkAnswer> => {
       // Hex only, so the JSON is written without JSON.stringify (RawJson).
       const call = new RawJson(`{"to":"${MULTICALL3}","data":"${encodeBalances(part)}"}`);
-      const { values, latencyMs } = await this.deps.calls.invokeBatch(p, 'eth_call', [[call, pin]], (r) => decodeBalances(r, part.length, at.number), options);
+      const { values, latencyMs } = await this.deps.calls.invokeBatch(p, 'eth_call', [[call, pin]], (r) => decodeBalances(r, part.length, at.number), {
+        lastResort,
+        requestId,
+        cancel,
+      });
       const answer = values[0]!;
       if (answer === NO_CONTRACT) {
         // Older than the contract: this block and those below it read with eth_getBalance.
         if (at.number > this.noMulticallAtOrBelow) this.noMulticallAtOrBelow = at.number;
-        return getBalances(p, part);
+        return getBalances(p, part, cancel);
       }
       if (answer instanceof UpstreamError) {
         if (!NOT_FOR_MULTICALL.has(answer.kind)) return { values: part.map(() => answer), latencyMs };
         // The node refused the call itself (eth_call not allowed, out of gas): not through it again
         // until its next chain check (CHAIN_CHECK_INTERVAL_MS) finds the code again.
         p.multicallRefused();
-        return getBalances(p, part);
+        return getBalances(p, part, cancel);
       }
       return { values: answer, latencyMs };
     };
-    const readChunk = (p: ProviderHandle, part: readonly string[]): Promise<ChunkAnswer> =>
-      p.hasMulticall && at.number > this.noMulticallAtOrBelow ? multicall(p, part) : getBalances(p, part);
+    const readChunk = (p: ProviderHandle, part: readonly string[], cancel: Cancel): Promise<ChunkAnswer> =>
+      p.hasMulticall && at.number > this.noMulticallAtOrBelow ? multicall(p, part, cancel) : getBalances(p, part, cancel);
     try {
-      const result = await readBatch({ addresses, providers: order, weight: (p) => p.score, maxPerCall: this.deps.maxPerCall, readChunk });
+      const result = await readBatch({
+        addresses,
+        providers: order,
+        weight: (p) => p.score,
+        maxPerCall: this.deps.maxPerCall,
+        readChunk,
+        budget: this.deps.budget,
+        deadlineMs: this.deps.deadlineMs,
+        hedgeDelayMs: (p) => hedgeDelayMs(p.p95()),
+      });
       return { wei: result.values, latencyMs: result.latencyMs, requests: result.requests };
     } catch (error) {
       if (!(error instanceof BatchReadError)) throw error;
