@@ -13,6 +13,14 @@ export const MAX_HEDGE_DELAY_MS = 1000;
 export const HEDGE_RATIO = 0.1;
 export const HEDGE_BURST = 50;
 
+/**
+ * A batch chunk's hedge delay. A provider's p95 is of single calls; a chunk of a hundred takes many
+ * times that on a busy node, so hedging on it would double every large batch's calls. A batch waits
+ * for its slowest chunk anyway: the hedge is there for a provider that is stuck, and a second is
+ * well inside any request deadline worth having.
+ */
+export const CHUNK_HEDGE_DELAY_MS = MAX_HEDGE_DELAY_MS;
+
 export function hedgeDelayMs(p95Ms: number | undefined): number {
   if (p95Ms === undefined || !Number.isFinite(p95Ms)) return MIN_HEDGE_DELAY_MS * 2;
   return Math.min(MAX_HEDGE_DELAY_MS, Math.max(MIN_HEDGE_DELAY_MS, Math.ceil(p95Ms)));

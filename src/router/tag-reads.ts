@@ -12,7 +12,7 @@ import { UpstreamError } from '../chain/upstream-error.js';
 import { ServiceError } from '../errors.js';
 import type { Cancel } from '../chain/cancel.js';
 import { BatchReadError, readBatch, type ChunkAnswer } from './batch-read.js';
-import { hedgeDelayMs, type HedgeBudget } from './hedge.js';
+import { CHUNK_HEDGE_DELAY_MS, type HedgeBudget } from './hedge.js';
 import type { ProviderCalls } from './provider-calls.js';
 import type { ProviderHandle } from './provider.js';
 
@@ -158,7 +158,7 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
         readChunk,
         budget: this.deps.budget,
         deadlineMs: this.deps.deadlineMs,
-        hedgeDelayMs: (p) => hedgeDelayMs(p.p95()),
+        hedgeDelayMs: () => CHUNK_HEDGE_DELAY_MS,
       });
       return { wei: result.values, latencyMs: result.latencyMs, requests: result.requests };
     } catch (error) {
