@@ -29,11 +29,11 @@ export interface RetryRoundsPlan<R> {
   readonly remainingMs: () => number;
   readonly random: () => number;
   /** Per candidate, milliseconds until it may be asked again (a rate-limit or circuit back-off; <= 0: now). */
-  readonly askableInMs?: () => readonly number[];
+  readonly askableInMs?: (() => readonly number[]) | undefined;
   /** Aborts the waits (the request deadline passed, or the client left). */
   readonly signal?: AbortSignal | undefined;
-  readonly onEvent?: (event: RetryEvent) => void;
-  readonly policy?: BackoffPolicy;
+  readonly onEvent?: ((event: RetryEvent) => void) | undefined;
+  readonly policy?: BackoffPolicy | undefined;
 }
 
 export function isRetryable(error: unknown): error is UpstreamError {
