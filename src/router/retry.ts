@@ -24,6 +24,7 @@ export interface RetryRoundsPlan<R> {
   readonly pass: (round: number) => Promise<R>;
   /** RETRY_MAX_ROUNDS: extra passes at most. */
   readonly maxRounds: number;
+  /** The process-wide budget; the caller books its first-try upstream requests on it (`called`). */
   readonly budget: RetryBudget;
   /** Milliseconds left before the request deadline. */
   readonly remainingMs: () => number;
