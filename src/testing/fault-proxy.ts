@@ -33,7 +33,9 @@ export type Fault =
   /** Blocks (by number or hash) come back with another stateRoot, their hash kept. */
   | { readonly kind: 'state-root' }
   /** Blocks asked by number come back with another hash, the header kept. */
-  | { readonly kind: 'block-hash' };
+  | { readonly kind: 'block-hash' }
+  /** One of `faults`, picked at random per hit request (with FaultProxyOptions.seed: deterministically). */
+  | { readonly kind: 'one-of'; readonly faults: readonly Fault[] };
 
 export interface FaultRule {
   readonly fault: Fault;
@@ -57,6 +59,13 @@ export interface FaultProxy {
 export interface FaultProxyOptions {
   /** The node's gate (AnvilCluster.gateOf): forwarded calls never overlap its mining (mining-gate.ts). */
   readonly gate?: MiningGate | undefined;
+  /**
+   * Makes `rate` and 'one-of' deterministic: whether a request is hit, and by which fault, is a hash
+   * of the seed, its first call (method and params, not the id) and how many times that call was
+   * seen before. The same calls then meet the same faults whatever the interleaving of concurrent
+   * requests, so a counted test of random failures cannot flake.
+   */
+  readonly seed?: number | undefined;
 }
 
 export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
@@ -76,11 +85,24 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       const methods = methodsOf(body);
       for (const m of methods) calls.set(m, (calls.get(m) ?? 0) + 1);
       const matches = rule.methods === undefined || methods.some((m) => rule.methods!.includes(m));
-      const hit = matches && Math.random() < (rule.rate ?? 1);
-      const fault: Fault = hit ? rule.fault : { kind: 'pass' };
+      const [u1, u2] = draw(body);
+      const hit = matches && u1 < (rule.rate ?? 1);
+      const fault: Fault = !hit ? { kind: 'pass' } : rule.fault.kind === 'one-of' ? (rule.fault.faults[Math.floor(u2 * rule.fault.faults.length)] ?? { kind: 'pass' }) : rule.fault;
       apply(fault, body, res, req);
     });
   });
+
+  const seen = new Map<string, number>();
+  /** Two numbers in [0, 1): whether the request is hit, and which fault of a 'one-of'. */
+  const draw = (body: Buffer): [number, number] => {
+    if (options.seed === undefined) return [Math.random(), Math.random()];
+    const parsed = tryParse(body);
+    const first = (Array.isArray(parsed) ? parsed[0] : parsed) as RpcCall | undefined;
+    const key = `${String(first?.method)}|${JSON.stringify(first?.params ?? null)}`;
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return [fnv1a(`${options.seed}|${key}|${n}`) / 2 ** 32, fnv1a(`${n}|${key}|${options.seed}`) / 2 ** 32];
+  };
 
   /** Number of the newest "latest" block forwarded, for 'frozen-head'. */
   let lastHead: string | undefined;
@@ -199,6 +221,8 @@ export async function startFaultProxy(target: string, options: FaultProxyOptions
       case 'state-root':
       case 'block-hash':
         return forward(body, res, (call, reply) => lie(fault, call, reply));
+      case 'one-of':
+        return forward(body, res); // an empty list picks nothing
     }
   };
 
@@ -282,6 +306,18 @@ function forgeLeaf(node: string, wei: bigint): string {
     // not an RLP leaf: fall through to flipping a byte
   }
   return flipLastNibble(node);
+}
+
+/** FNV-1a, 32 bits, then a murmur3 finalizer so nearby inputs spread over the whole range. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 const quantity = (n: bigint): string => `0x${n.toString(16)}`;
