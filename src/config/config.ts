@@ -23,7 +23,7 @@ export interface NetworkConfig {
   readonly name: string;
   readonly chainId: number;
   readonly providers: readonly ProviderConfig[];
-  /** Where its providers come from: what a start without any names. */
+  /** The variables its providers come from (what a start without any names). */
   readonly variables: readonly string[];
 }
 
@@ -94,7 +94,6 @@ export interface Config extends DocsConfig {
   /** REDIS_URL and friends; undefined (no Redis code on any path) when REDIS_URL is unset. */
   readonly sharedCache: SharedCacheConfig | undefined;
 }
-
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -251,15 +250,17 @@ function providersFrom(env: Env, sources: ProviderSources, infura: { ids: string
     });
   }
 
-  const infuraUrl = sources.infuraUrl ? raw(env, 'INFURA_URL') : undefined;
+  const infuraUrl = sources.isDefault ? raw(env, 'INFURA_URL') : undefined;
   if (infuraUrl !== undefined) {
     collectUrlSecrets(infuraUrl, secrets);
     add(provider('infura-url', 'INFURA_URL', infuraUrl, infura.headers));
   }
 
   let n = 0;
-  for (const variable of sources.rpcVariables) {
-    list(env, variable).forEach((entry, i) => {
+  const lists: [string, string[]][] = sources.rpcVariables.map((variable) => [variable, list(env, variable)]);
+  if (sources.isDefault) lists.unshift(['RPC_URLS', list(env, 'RPC_URLS')]);
+  for (const [variable, entries] of lists) {
+    entries.forEach((entry, i) => {
       n++;
       const eq = entry.indexOf('=');
       const named = eq > 0 && !entry.slice(0, eq).includes('://');
@@ -292,7 +293,12 @@ function networksFrom(env: Env): { providers: ProviderConfig[]; networks: Networ
       name: s.name,
       chainId: s.chainId,
       providers: Object.freeze(providersFrom(env, s, infura, secrets)),
-      variables: Object.freeze([...s.rpcVariables, ...(s.infura === undefined ? [] : ['INFURA_PROJECT_ID']), ...(s.infuraUrl ? ['INFURA_URL'] : [])]),
+      variables: Object.freeze([
+        ...(s.isDefault ? ['RPC_URLS'] : []),
+        ...s.rpcVariables,
+        ...(s.infura === undefined ? [] : ['INFURA_PROJECT_ID']),
+        ...(s.isDefault ? ['INFURA_URL'] : []),
+      ]),
     }),
   );
   return { providers: [...networks[0]!.providers], networks, secrets };

@@ -15,12 +15,12 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** Where one network's providers come from. */
 export interface ProviderSources {
-  /** Variables holding RPC URL lists, in order. */
+  /** Variables holding RPC URL lists, after RPC_URLS for the default network. */
   readonly rpcVariables: readonly string[];
   /** Infura's subdomain for INFURA_PROJECT_ID(S); undefined: Infura does not serve it. */
   readonly infura: string | undefined;
-  /** INFURA_URL belongs to it (the default network's). */
-  readonly infuraUrl: boolean;
+  /** The default network: RPC_URLS and INFURA_URL are its. */
+  readonly isDefault: boolean;
 }
 
 export interface NetworkSelection extends ProviderSources {
@@ -42,7 +42,7 @@ export function singleNetworkSources(env: Env): ProviderSources {
   if (!INFURA_NETWORK.test(infura)) {
     throw new ConfigError(`INFURA_NETWORK must be an Infura network name like "mainnet", got "${infura}"`);
   }
-  return { rpcVariables: ['RPC_URLS'], infura, infuraUrl: true };
+  return { rpcVariables: [], infura, isDefault: true };
 }
 
 /** The networks NETWORKS lists, the default first; undefined when NETWORKS is unset. */
@@ -70,9 +70,9 @@ export function networkSelections(env: Env): NetworkSelection[] | undefined {
     const own = [...new Set([rpcUrlsVariable(ref.name), rpcUrlsVariable(ref.chainId)])];
     return {
       ...ref,
-      rpcVariables: i === 0 ? ['RPC_URLS', ...own] : own,
+      rpcVariables: own,
       infura: knownByChainId(ref.chainId)?.infura,
-      infuraUrl: i === 0,
+      isDefault: i === 0,
     };
   });
   refuseStrayVariables(env, selections);
