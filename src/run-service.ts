@@ -18,7 +18,8 @@ export interface LocalChain {
 
 export interface RunOptions {
   /** Starts a local chain when no provider is configured outside production (npm start). */
-  readonly localChain?: (log: Logger) => Promise<LocalChain>;
+  /** `chainId`: the network NETWORKS names (undefined: anvil's own devnet id). */
+  readonly localChain?: (log: Logger, chainId: number | undefined) => Promise<LocalChain>;
 }
 
 /**
@@ -26,8 +27,11 @@ export interface RunOptions {
  * without one gets the local chain when the entry point has one to offer, and is refused otherwise.
  */
 export function missingProvider(config: Config, canServeLocally: boolean): string | undefined {
+  const networks = config.networks ?? [];
+  // One router per network is not wired yet: refuse rather than answer every network from the default one.
+  if (networks.length > 1) return `NETWORKS lists ${networks.length} networks; this build serves one: list only ${networks[0]!.name}`;
   if (config.providers.length > 0) return undefined;
-  const set = PROVIDER_VARIABLES.join(', ');
+  const set = (networks[0]?.variables ?? PROVIDER_VARIABLES).join(', ');
   if (config.production) return `NODE_ENV=production needs an upstream provider: set one of ${set}`;
   if (!canServeLocally) return `no upstream provider: set one of ${set} (npm start serves a local devnet instead)`;
   return undefined;
@@ -57,7 +61,7 @@ export async function runService(env: Readonly<Record<string, string | undefined
   }
   let local: LocalChain | undefined;
   if (config.providers.length === 0 && options.localChain !== undefined) {
-    local = await options.localChain(log);
+    local = await options.localChain(log, config.networks?.[0]?.chainId);
     config = withProvider(config, local.provider);
   }
 

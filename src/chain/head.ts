@@ -24,20 +24,3 @@ export function parseBlock(result: unknown): Head | undefined {
 export function parseQuantity(result: unknown): bigint | undefined {
   return typeof result === 'string' && QUANTITY.test(result) ? BigInt(result) : undefined;
 }
-
-const NETWORKS: Readonly<Record<number, string>> = {
-  1: 'mainnet',
-  10: 'optimism',
-  137: 'polygon',
-  8453: 'base',
-  42161: 'arbitrum',
-  17000: 'holesky',
-  560048: 'hoodi',
-  11155111: 'sepolia',
-  31337: 'devnet',
-  1337: 'devnet',
-};
-
-export function networkName(chainId: number): string {
-  return NETWORKS[chainId] ?? `chain-${chainId}`;
-}

@@ -5,6 +5,10 @@
 import type { LevelWithSilent } from 'pino';
 import { loadSharedCacheConfig, type SharedCacheConfig } from '../cache/shared-cache-config.js';
 import { loadDocsConfig, type DocsConfig } from './docs-config.js';
+import { ConfigError } from './config-error.js';
+import { networkSelections, singleNetworkSources, type ProviderSources } from './networks-config.js';
+
+export { ConfigError };
 
 export interface ProviderConfig {
   /** Operator-facing name; never contains a secret. */
@@ -12,6 +16,15 @@ export interface ProviderConfig {
   readonly url: string;
   /** Extra request headers (basic auth for Infura's project secret). */
   readonly headers: Readonly<Record<string, string>>;
+}
+
+/** One network of NETWORKS with its providers. */
+export interface NetworkConfig {
+  readonly name: string;
+  readonly chainId: number;
+  readonly providers: readonly ProviderConfig[];
+  /** The variables its providers come from (what a start without any names). */
+  readonly variables: readonly string[];
 }
 
 export type ChecksumMode = 'strict' | 'lenient';
@@ -31,7 +44,12 @@ export interface Config extends DocsConfig {
   readonly port: number;
   readonly host: string;
   readonly production: boolean;
+  /** The default network's providers (without NETWORKS, the one network's). */
   readonly providers: readonly ProviderConfig[];
+  /** NETWORKS, the default first; undefined without it (one network, named from its providers' chain id). */
+  readonly networks: readonly NetworkConfig[] | undefined;
+  /** MAX_HEAD_LAG_BLOCKS and HEAD_MAX_AGE_MS as set; undefined: paced by each chain's block time (chain/head-pace.ts). */
+  readonly paceOverrides: { readonly maxHeadLagBlocks: number | undefined; readonly headMaxAgeMs: number | undefined };
   /** Secrets to scrub from any text that leaves the process. */
   readonly secrets: readonly string[];
   /** Chain every provider must be on; undefined: the first chain id seen (development only). */
@@ -77,13 +95,6 @@ export interface Config extends DocsConfig {
   readonly sharedCache: SharedCacheConfig | undefined;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
 type Env = Readonly<Record<string, string | undefined>>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -109,7 +120,6 @@ export const DEFAULTS = {
   TRUSTED_PROXY_HOPS: 0,
   RATE_LIMIT_MAX_CLIENTS: 100_000,
   TRACE_SAMPLE_RATIO: 0.1,
-  INFURA_NETWORK: 'mainnet',
   VERIFY_PROOFS: 'off',
   UNTRUSTED_COOLDOWN_SECONDS: 300,
 } as const;
@@ -207,9 +217,24 @@ function provider(name: string, variable: string, value: string, headers: Record
   return Object.freeze({ name, url: url.toString(), headers: Object.freeze(all) });
 }
 
-function providersFrom(env: Env): { providers: ProviderConfig[]; secrets: string[] } {
+/** Infura's project ids and secret, read once for every network (their secrets collected). */
+function infuraFrom(env: Env, secrets: string[]): { ids: string[]; headers: Record<string, string> } {
+  const projectSecret = raw(env, 'INFURA_PROJECT_SECRET');
+  if (projectSecret !== undefined) secrets.push(projectSecret);
+  const headers: Record<string, string> = projectSecret === undefined ? {} : { authorization: basicAuth('', projectSecret) };
+  const ids = [...list(env, 'INFURA_PROJECT_ID'), ...list(env, 'INFURA_PROJECT_IDS')];
+  ids.forEach((id, i) => {
+    if (!/^[A-Za-z0-9]+$/.test(id)) {
+      throw new ConfigError(`INFURA_PROJECT_ID${ids.length > 1 ? 'S' : ''} entry ${i + 1} must be alphanumeric`);
+    }
+    secrets.push(id);
+  });
+  return { ids, headers };
+}
+
+/** One network's providers: Infura first, then INFURA_URL, then each RPC URL list. */
+function providersFrom(env: Env, sources: ProviderSources, infura: { ids: string[]; headers: Record<string, string> }, secrets: string[]): ProviderConfig[] {
   const providers: ProviderConfig[] = [];
-  const secrets: string[] = [];
   const names = new Set<string>();
   const add = (p: ProviderConfig) => {
     let name = p.name;
@@ -218,41 +243,65 @@ function providersFrom(env: Env): { providers: ProviderConfig[]; secrets: string
     providers.push(name === p.name ? p : Object.freeze({ ...p, name }));
   };
 
-  const network = raw(env, 'INFURA_NETWORK') ?? DEFAULTS.INFURA_NETWORK;
-  if (!/^[a-z0-9-]+$/.test(network)) {
-    throw new ConfigError(`INFURA_NETWORK must be an Infura network name like "mainnet", got "${network}"`);
+  const subdomain = sources.infura;
+  if (subdomain !== undefined) {
+    infura.ids.forEach((id, i) => {
+      add(provider(`infura-${i + 1}`, 'INFURA_PROJECT_ID', `https://${subdomain}.infura.io/v3/${id}`, infura.headers));
+    });
   }
-  const projectSecret = raw(env, 'INFURA_PROJECT_SECRET');
-  if (projectSecret !== undefined) secrets.push(projectSecret);
-  const infuraHeaders: Record<string, string> =
-    projectSecret === undefined ? {} : { authorization: basicAuth('', projectSecret) };
-  const ids = [...list(env, 'INFURA_PROJECT_ID'), ...list(env, 'INFURA_PROJECT_IDS')];
-  ids.forEach((id, i) => {
-    if (!/^[A-Za-z0-9]+$/.test(id)) {
-      throw new ConfigError(`INFURA_PROJECT_ID${ids.length > 1 ? 'S' : ''} entry ${i + 1} must be alphanumeric`);
-    }
-    secrets.push(id);
-    add(provider(`infura-${i + 1}`, 'INFURA_PROJECT_ID', `https://${network}.infura.io/v3/${id}`, infuraHeaders));
-  });
 
-  const infuraUrl = raw(env, 'INFURA_URL');
+  const infuraUrl = sources.isDefault ? raw(env, 'INFURA_URL') : undefined;
   if (infuraUrl !== undefined) {
     collectUrlSecrets(infuraUrl, secrets);
-    add(provider('infura-url', 'INFURA_URL', infuraUrl, infuraHeaders));
+    add(provider('infura-url', 'INFURA_URL', infuraUrl, infura.headers));
   }
 
-  list(env, 'RPC_URLS').forEach((entry, i) => {
-    const eq = entry.indexOf('=');
-    const named = eq > 0 && !entry.slice(0, eq).includes('://');
-    const name = named ? entry.slice(0, eq).trim() : `rpc-${i + 1}`;
-    const url = named ? entry.slice(eq + 1).trim() : entry;
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
-      throw new ConfigError(`RPC_URLS entry ${i + 1} has an invalid name "${name}" (letters, digits, . _ -)`);
-    }
-    collectUrlSecrets(url, secrets);
-    add(provider(name, `RPC_URLS entry ${i + 1}`, url));
-  });
-  return { providers, secrets };
+  let n = 0;
+  const lists: [string, string[]][] = sources.rpcVariables.map((variable) => [variable, list(env, variable)]);
+  if (sources.isDefault) lists.unshift(['RPC_URLS', list(env, 'RPC_URLS')]);
+  for (const [variable, entries] of lists) {
+    entries.forEach((entry, i) => {
+      n++;
+      const eq = entry.indexOf('=');
+      const named = eq > 0 && !entry.slice(0, eq).includes('://');
+      const name = named ? entry.slice(0, eq).trim() : `rpc-${n}`;
+      const url = named ? entry.slice(eq + 1).trim() : entry;
+      if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
+        throw new ConfigError(`${variable} entry ${i + 1} has an invalid name "${name}" (letters, digits, . _ -)`);
+      }
+      collectUrlSecrets(url, secrets);
+      add(provider(name, `${variable} entry ${i + 1}`, url));
+    });
+  }
+  return providers;
+}
+
+/**
+ * Every network's providers. Without NETWORKS, `networks` is undefined and `providers` are the one
+ * network's; with it, `providers` are the default network's (networks[0]).
+ */
+function networksFrom(env: Env): { providers: ProviderConfig[]; networks: NetworkConfig[] | undefined; secrets: string[] } {
+  const secrets: string[] = [];
+  const selections = networkSelections(env);
+  if (selections === undefined) {
+    const sources = singleNetworkSources(env);
+    return { providers: providersFrom(env, sources, infuraFrom(env, secrets), secrets), networks: undefined, secrets };
+  }
+  const infura = infuraFrom(env, secrets);
+  const networks = selections.map((s) =>
+    Object.freeze({
+      name: s.name,
+      chainId: s.chainId,
+      providers: Object.freeze(providersFrom(env, s, infura, secrets)),
+      variables: Object.freeze([
+        ...(s.isDefault ? ['RPC_URLS'] : []),
+        ...s.rpcVariables,
+        ...(s.infura === undefined ? [] : ['INFURA_PROJECT_ID']),
+        ...(s.isDefault ? ['INFURA_URL'] : []),
+      ]),
+    }),
+  );
+  return { providers: [...networks[0]!.providers], networks, secrets };
 }
 
 function collectUrlSecrets(value: string, secrets: string[]): void {
@@ -316,9 +365,9 @@ function corsOriginsFrom(env: Env): string[] {
 
 export function loadConfig(env: Env): Config {
   const production = raw(env, 'NODE_ENV') === 'production';
-  const { providers, secrets } = providersFrom(env);
+  const { providers, networks, secrets } = networksFrom(env);
   const apiKeys = apiKeysFrom(env, secrets);
-  const expectedChainId = number(env, 'EXPECTED_CHAIN_ID', production ? 1 : undefined, {
+  const expectedChainId = networks?.[0]?.chainId ?? number(env, 'EXPECTED_CHAIN_ID', production ? 1 : undefined, {
     integer: true,
     min: 1,
     what: 'a positive integer chain id',
@@ -330,6 +379,11 @@ export function loadConfig(env: Env): Config {
     host: raw(env, 'HOST') ?? DEFAULTS.HOST,
     production,
     providers: Object.freeze(providers),
+    networks: networks === undefined ? undefined : Object.freeze(networks),
+    paceOverrides: Object.freeze({
+      maxHeadLagBlocks: raw(env, 'MAX_HEAD_LAG_BLOCKS') === undefined ? undefined : number(env, 'MAX_HEAD_LAG_BLOCKS', undefined, NON_NEGATIVE_INT),
+      headMaxAgeMs: raw(env, 'HEAD_MAX_AGE_MS') === undefined ? undefined : number(env, 'HEAD_MAX_AGE_MS', undefined, NON_NEGATIVE_MS),
+    }),
     secrets: Object.freeze([...secrets, ...(sharedCache?.secrets ?? [])]),
     expectedChainId,
     cacheTtlSeconds: number(env, 'CACHE_TTL_SECONDS', DEFAULTS.CACHE_TTL_SECONDS, {

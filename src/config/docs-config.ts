@@ -2,7 +2,7 @@
  * DOCS and PUBLIC_BASE_URL -> the settings of the page for people (/docs) and of the problem type
  * URIs. Pure: reads only its argument; loadConfig spreads the result into Config.
  */
-import { ConfigError } from './config.js';
+import { ConfigError } from './config-error.js';
 
 export interface DocsConfig {
   /** DOCS=on (default): GET /docs serves the API reference; off: /docs is 404. */

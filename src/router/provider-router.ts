@@ -17,7 +17,8 @@
  */
 import { BlockResolver } from '../chain/block-resolver.js';
 import type { BlockTag } from '../chain/block-tag.js';
-import { networkName, parseQuantity, type Head } from '../chain/head.js';
+import { parseQuantity, type Head } from '../chain/head.js';
+import { networkName } from '../chain/networks.js';
 import { HeadTracker } from '../chain/head-tracker.js';
 import { UpstreamError } from '../chain/upstream-error.js';
 import type { Config } from '../config/config.js';
