@@ -64,6 +64,33 @@ after(async () => {
   await node?.stop();
 });
 
+/** The 500 a bug answers: problem+json, nothing of the bug in the body. */
+async function assertInternal(res: Response, instance: string): Promise<void> {
+  assert.equal(res.status, 500);
+  assert.equal(res.headers.get('content-type'), 'application/problem+json');
+  assert.deepEqual(await res.json(), {
+    type: '/problems/internal',
+    title: 'Internal error',
+    status: 500,
+    code: 'INTERNAL',
+    detail: 'Unexpected error',
+    instance,
+  });
+}
+
+/** Five bugs logged with their stack, no 502 logged, and the provider as healthy as before; returns its snapshot. */
+function assertBugLoggedAndUnblamed(logged: readonly Record<string, unknown>[]) {
+  assert.equal(logged.length, 5);
+  assert.equal(logged[0]!.err, BUG);
+  assert.match(String(logged[0]!.stack), new RegExp(`^TypeError: ${BUG}\\n\\s+at `));
+  assert.equal(lines.filter((l) => l.code === 'UPSTREAM_UNAVAILABLE' || /no provider answered/.test(String(l.detail))).length, 0);
+  const provider = router.snapshot()[0]!;
+  assert.equal(provider.state, 'healthy');
+  assert.equal(provider.errors, 0);
+  assert.equal(provider.lastError, undefined);
+  return provider;
+}
+
 describe('a programming error on the read path', () => {
   it('answers 500 INTERNAL with its stack logged, and leaves the provider healthy and unblamed', async () => {
     const before = router.snapshot()[0]!;
@@ -73,30 +100,13 @@ describe('a programming error on the read path', () => {
     for (let i = 0; i < 5; i++) {
       const path = `/address/balance/${randomAddress()}`;
       const res = await fetch(base + path);
-      assert.equal(res.status, 500);
-      assert.equal(res.headers.get('content-type'), 'application/problem+json');
-      assert.deepEqual(await res.json(), {
-        type: '/problems/internal',
-        title: 'Internal error',
-        status: 500,
-        code: 'INTERNAL',
-        detail: 'Unexpected error',
-        instance: path,
-      });
+      await assertInternal(res, path);
     }
     armed = false;
 
     const logged = lines.filter((l) => l.msg === 'request failed: internal error');
-    assert.equal(logged.length, 5);
     assert.equal(logged[0]!.level, 50);
-    assert.equal(logged[0]!.err, BUG);
-    assert.match(String(logged[0]!.stack), new RegExp(`^TypeError: ${BUG}\\n\\s+at `));
-    assert.equal(lines.filter((l) => l.code === 'UPSTREAM_UNAVAILABLE' || /no provider answered/.test(String(l.detail))).length, 0);
-
-    const provider = router.snapshot()[0]!;
-    assert.equal(provider.state, 'healthy');
-    assert.equal(provider.errors, 0);
-    assert.equal(provider.lastError, undefined);
+    const provider = assertBugLoggedAndUnblamed(logged);
     assert.deepEqual(provider.recent, { ok: before.recent!.ok + 5, errors: 0, rateLimited: 0 });
     assert.equal(provider.score, 1);
 
@@ -117,29 +127,11 @@ describe('a programming error on the read path', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ addresses: [randomAddress(), randomAddress(), randomAddress()] }),
       });
-      assert.equal(res.status, 500);
-      assert.equal(res.headers.get('content-type'), 'application/problem+json');
-      assert.deepEqual(await res.json(), {
-        type: '/problems/internal',
-        title: 'Internal error',
-        status: 500,
-        code: 'INTERNAL',
-        detail: 'Unexpected error',
-        instance: '/address/balances',
-      });
+      await assertInternal(res, '/address/balances');
     }
     armedBatch = false;
 
-    const logged = lines.filter((l) => l.msg === 'request failed: internal error').slice(loggedBefore);
-    assert.equal(logged.length, 5);
-    assert.equal(logged[0]!.err, BUG);
-    assert.match(String(logged[0]!.stack), new RegExp(`^TypeError: ${BUG}\\n\\s+at `));
-    assert.equal(lines.filter((l) => l.code === 'UPSTREAM_UNAVAILABLE' || /no provider answered/.test(String(l.detail))).length, 0);
-
-    const provider = router.snapshot()[0]!;
-    assert.equal(provider.state, 'healthy');
-    assert.equal(provider.errors, 0);
-    assert.equal(provider.lastError, undefined);
+    const provider = assertBugLoggedAndUnblamed(lines.filter((l) => l.msg === 'request failed: internal error').slice(loggedBefore));
     assert.equal(provider.recent!.errors, 0);
     assert.equal(provider.score, 1);
 
