@@ -18,8 +18,7 @@ import type { BalanceCache } from '../cache/balance-cache.js';
 import type { SharedCache } from '../cache/shared-cache.js';
 import { balanceItem, balancesBody, bodyParts } from '../codec/balances.js';
 import { ServiceError } from '../errors.js';
-import type { BalancesRead } from '../router/tag-reads.js';
-import type { VerifiedBalanceRead } from '../router/upstream.js';
+import type { BalancesRead, VerifiedBalanceRead } from '../router/upstream.js';
 import { verifiedKey } from './balance-service.js';
 import { cacheKey } from './cache-key.js';
 

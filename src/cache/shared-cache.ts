@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { CircuitBreaker, type BreakerPolicy, type BreakerState } from '../router/breaker.js';
+import { CircuitBreaker, type BreakerPolicy, type BreakerState } from '../resilience/breaker.js';
 import type { SharedCacheConfig } from './shared-cache-config.js';
 import { decodeSharedValue, encodeSharedValue, lockKey, sharedKey, type SharedKey, type SharedValue } from './shared-cache-value.js';
 import { connect, quit, type Scripts } from './shared-cache-redis.js';

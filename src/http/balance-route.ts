@@ -10,7 +10,7 @@ import type { AddressCheck, AddressMemo, AddressRejection } from '../codec/addre
 import type { CodecRunner } from '../codec/codec-pool.js';
 import type { ChecksumMode } from '../config/config.js';
 import { ROUTE } from '../observability/metrics.js';
-import type { Tracing } from '../observability/tracing.js';
+import type { Tracing } from '../observability/request-trace.js';
 import type { RequestContext, RequestFlow, RouteHandler } from './request-flow.js';
 import { JSON_TYPE, writeBody, writeProblemDetails } from './responses.js';
 import { VERIFY_PARAM_ERROR, verifyParam } from '../verify/verify-param.js';

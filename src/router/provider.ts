@@ -14,7 +14,7 @@ import { RpcClient } from '../chain/rpc-client.js';
 import type { UpstreamError } from '../chain/upstream-error.js';
 import type { ProviderConfig } from '../config/config.js';
 import { redactUrl } from '../observability/redact.js';
-import { CircuitBreaker, rateLimitCooldownMs } from './breaker.js';
+import { CircuitBreaker, rateLimitCooldownMs } from '../resilience/breaker.js';
 import { lagOf, type HeadView } from './head-consensus.js';
 import { ProviderLatency } from './latency.js';
 import { errorRate, RollingWindow, score, type WindowCounts } from './scoring.js';

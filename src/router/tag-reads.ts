@@ -13,6 +13,7 @@ import { ServiceError } from '../errors.js';
 import { BatchReadError, readBatch, type ChunkAnswer } from './batch-read.js';
 import type { ProviderCalls } from './provider-calls.js';
 import type { ProviderHandle } from './provider.js';
+import type { BalancesRead } from './upstream.js';
 
 export interface TagReadsDeps {
   readonly calls: ProviderCalls;
@@ -27,15 +28,6 @@ export interface TagReadsDeps {
     tried: readonly ProviderHandle[],
     code: 'UPSTREAM_UNAVAILABLE' | 'STATE_UNAVAILABLE',
   ) => ServiceError;
-}
-
-export interface BalancesRead {
-  /** Wei per address, in the order asked. */
-  readonly wei: readonly bigint[];
-  /** Slowest upstream round trip the read needed. */
-  readonly latencyMs: number;
-  /** HTTP requests the read sent. */
-  readonly requests: number;
 }
 
 /** A JSON-RPC block or null ("no such block"), as Head | null; undefined when malformed. */
