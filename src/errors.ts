@@ -50,6 +50,28 @@ export class ServiceError extends Error {
   }
 }
 
+/** The code in kebab case: the last segment of its problem type (BAD_CHECKSUM -> bad-checksum). */
+export function problemSlug(code: ErrorCode): string {
+  return code.toLowerCase().replaceAll('_', '-');
+}
+
+/**
+ * Where problem `type` URIs point: '' (a relative reference, RFC 9457 section 3.1.1) or the
+ * service's public origin (PUBLIC_BASE_URL) without a trailing slash. Process-wide because a
+ * process serves one public origin and problem bodies are built far from any config (admission,
+ * the reader's errors); createServer sets it from its config, every time.
+ */
+let typeBase = '';
+
+export function setProblemTypeBase(base: string | undefined): void {
+  typeBase = base ?? '';
+}
+
+/** The URI of a code's problem type: `/problems/<slug>`, under PUBLIC_BASE_URL when set. The service answers it. */
+export function problemType(code: ErrorCode, base: string = typeBase): string {
+  return `${base}/problems/${problemSlug(code)}`;
+}
+
 /** RFC 9457 problem details body for an error; anything that is not a ServiceError is a 500. */
 export function problemOf(error: unknown, instance?: string): Record<string, unknown> {
   const se = error instanceof ServiceError ? error : new ServiceError('INTERNAL', 'Unexpected error');
@@ -65,7 +87,7 @@ export function problemDetails(
 ): Record<string, unknown> {
   const entry = ERRORS[code];
   return {
-    type: `https://balance-api.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
+    type: problemType(code),
     title: entry.title,
     status: entry.status,
     code,

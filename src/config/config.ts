@@ -4,6 +4,7 @@
  */
 import type { LevelWithSilent } from 'pino';
 import { loadSharedCacheConfig, type SharedCacheConfig } from '../cache/shared-cache-config.js';
+import { loadDocsConfig, type DocsConfig } from './docs-config.js';
 
 export interface ProviderConfig {
   /** Operator-facing name; never contains a secret. */
@@ -25,7 +26,8 @@ export interface ApiKeyConfig {
   readonly burst: number | undefined;
 }
 
-export interface Config {
+/** DOCS and PUBLIC_BASE_URL (docs-config.ts). */
+export interface Config extends DocsConfig {
   readonly port: number;
   readonly host: string;
   readonly production: boolean;
@@ -379,6 +381,7 @@ export function loadConfig(env: Env): Config {
     untrustedCooldownMs:
       number(env, 'UNTRUSTED_COOLDOWN_SECONDS', DEFAULTS.UNTRUSTED_COOLDOWN_SECONDS, { min: 0, what: 'a non-negative number (seconds)' })! * 1000,
     sharedCache,
+    ...loadDocsConfig(env),
   };
   if (config.rateLimitBurst !== undefined && config.rateLimitRps === undefined) {
     throw new ConfigError('RATE_LIMIT_BURST needs RATE_LIMIT_RPS (the refill rate)');

@@ -75,7 +75,7 @@ describe('a programming error on the read path', () => {
       assert.equal(res.status, 500);
       assert.equal(res.headers.get('content-type'), 'application/problem+json');
       assert.deepEqual(await res.json(), {
-        type: 'https://balance-api.dev/problems/internal',
+        type: '/problems/internal',
         title: 'Internal error',
         status: 500,
         code: 'INTERNAL',

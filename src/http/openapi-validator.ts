@@ -25,6 +25,18 @@ interface Route {
   readonly item: Json;
 }
 
+/**
+ * The answer to a path the document does not have, or a method its path does not take: the
+ * document cannot name "every other path", so the check builds it from the document's Problem.
+ */
+function routingProblem(code: 'NOT_FOUND' | 'METHOD_NOT_ALLOWED'): Json {
+  return {
+    content: {
+      'application/problem+json': { schema: { allOf: [{ $ref: '#/components/schemas/Problem' }, { properties: { code: { const: code } } }] } },
+    },
+  };
+}
+
 /** Throws, listing every problem, unless the OpenAPI 3.1 document is valid. */
 export async function assertValidDocument(document: Json): Promise<void> {
   const validator = new Validator();
@@ -39,7 +51,11 @@ export class OpenApiResponses {
   private readonly compiled = new Map<string, ValidateFunction>();
 
   constructor(private readonly document: Json) {
-    this.ajv = new Ajv2020({ strict: false, allErrors: true, formats: { uri: (s: string) => URL.canParse(s) } });
+    this.ajv = new Ajv2020({
+      strict: false,
+      allErrors: true,
+      formats: { uri: (s: string) => URL.canParse(s), 'uri-reference': (s: string) => URL.canParse(s, 'http://relative.invalid') },
+    });
     const paths = document.paths as Record<string, Json>;
     this.routes = Object.entries(paths).map(([template, item]) => ({
       template,
@@ -58,11 +74,11 @@ export class OpenApiResponses {
     if (route === undefined) {
       where = `${r.method} ${path} (no such path: NotFound)`;
       if (r.status !== 404) throw new Error(`${where}: status ${r.status}, the document says 404`);
-      response = this.component('NotFound');
+      response = routingProblem('NOT_FOUND');
     } else if (route.item[method] === undefined && !(method === 'head' && route.item.get !== undefined)) {
       where = `${r.method} ${route.template} (method not documented: MethodNotAllowed)`;
       if (r.status !== 405) throw new Error(`${where}: status ${r.status}, the document says 405`);
-      response = this.component('MethodNotAllowed');
+      response = routingProblem('METHOD_NOT_ALLOWED');
     } else {
       const operation = (route.item[method] ?? route.item.get) as { responses: Record<string, Json> };
       where = `${r.method} ${route.template} -> ${r.status}`;
@@ -91,10 +107,6 @@ export class OpenApiResponses {
     if (!validate(value)) {
       throw new Error(`${where}: body does not match the document:\n${JSON.stringify(validate.errors, null, 2)}\nbody: ${r.body.slice(0, 500)}`);
     }
-  }
-
-  private component(name: string): Json {
-    return ((this.document.components as Json).responses as Record<string, Json>)[name]!;
   }
 
   private validator(key: string, schema: Json): ValidateFunction {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ERRORS, problemDetails } from '../errors.js';
+import { SEED_ADDRESS, SEED_BALANCE_WEI } from '../dev/local-devnet.js';
 import { openApiDocument } from './openapi.js';
 import { assertValidDocument, OpenApiResponses } from './openapi-validator.js';
 
@@ -39,6 +40,52 @@ describe('the OpenAPI document', () => {
     const text = JSON.stringify(doc.paths);
     const missing = Object.keys(ERRORS).filter((code) => code !== 'NOT_FOUND' && code !== 'METHOD_NOT_ALLOWED' && !text.includes(`"${code}"`));
     assert.deepEqual(missing, []);
+  });
+
+  it('has an example for every problem it documents, each a valid answer of its route and status', () => {
+    const full = openApiDocument({ batchMaxAddresses: 1000, upstreamBatchMax: 100, docs: true });
+    const check = new OpenApiResponses(full);
+    let examples = 0;
+    for (const [path, item] of Object.entries(full.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { examples?: Record<string, { value: unknown }> }> }> }>>)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          for (const [contentType, media] of Object.entries(response.content ?? {})) {
+            if (contentType.includes('json')) assert.ok(media.examples !== undefined || status === '200', `${method} ${path} ${status} has no example`);
+            for (const example of Object.values(media.examples ?? {})) {
+              check.check(json(method.toUpperCase(), path.replace(/\{[^}]+\}/g, 'x'), Number(status), example.value, contentType));
+              examples++;
+            }
+          }
+        }
+      }
+    }
+    assert.ok(examples > 40, `only ${examples} examples`);
+  });
+
+  it('shows the seed example address and its balance, the one npm start seeds', () => {
+    const op = (doc.paths as any)['/address/balance/{address}'].get;
+    assert.equal(op.parameters[0].example, SEED_ADDRESS);
+    const seed = op.responses['200'].content['application/json'].examples.seed.value;
+    assert.equal(seed.address, SEED_ADDRESS);
+    assert.equal(seed.balanceWei, String(SEED_BALANCE_WEI));
+  });
+
+  it('names problem types relative by default and under PUBLIC_BASE_URL when set', () => {
+    const types = (d: Record<string, unknown>): string[] => JSON.stringify(d).match(/"[^"]*\/problems\/[a-z-]+"/g) ?? [];
+    assert.ok(types(doc).includes('"/problems/bad-checksum"'));
+    const absolute = openApiDocument({ batchMaxAddresses: 10, upstreamBatchMax: 2, publicBaseUrl: 'https://balance.example.com' });
+    assert.deepEqual((absolute as any).servers, [{ url: 'https://balance.example.com', description: 'PUBLIC_BASE_URL' }]);
+    assert.ok(types(absolute).includes('"https://balance.example.com/problems/bad-checksum"'));
+    assert.deepEqual(types(absolute).filter((t) => !t.startsWith('"https://balance.example.com/problems/')), []);
+  });
+
+  it('requires the API key on the key-checked routes only when API_KEYS is set', () => {
+    const security = (d: Record<string, unknown>) =>
+      Object.fromEntries(Object.values(d.paths as Record<string, Record<string, { operationId: string; security: unknown }>>).flatMap((item) => Object.values(item).map((op) => [op.operationId, op.security])));
+    const open = { health: [], ready: [], metrics: [], openapi: [], listProblemTypes: [], getProblemType: [] };
+    assert.deepEqual(security(doc), { ...open, getBalance: [{ ApiKey: [] }, {}], getBalances: [{ ApiKey: [] }, {}], providers: [{ ApiKey: [] }, {}] });
+    const keyed = openApiDocument({ batchMaxAddresses: 10, upstreamBatchMax: 2, apiKeys: true, docs: true });
+    assert.deepEqual(security(keyed), { ...open, docs: [], getBalance: [{ ApiKey: [] }], getBalances: [{ ApiKey: [] }], providers: [{ ApiKey: [] }] });
   });
 
   it('says how many addresses a batch takes', () => {

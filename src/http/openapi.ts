@@ -4,27 +4,29 @@
  * a code cannot appear here with another status than the service sends. Tests validate the
  * responses they receive against this document (openapi-validator.ts), so it cannot drift.
  */
-import { ERRORS, type ErrorCode } from '../errors.js';
+import { ERRORS, problemSlug, problemType, type ErrorCode } from '../errors.js';
+import { ADDRESS_CODES, BLOCK_TAG_DESCRIPTION, HEX_QUANTITY, openApiComponents } from './openapi-components.js';
+import { BATCH_ANSWER, BATCH_REQUEST, SEED_ADDRESS, SEED_BALANCE } from './openapi-examples.js';
+import { exampleProblem, problemTypeInfo } from './problem-types.js';
 
 export interface OpenApiOptions {
   readonly batchMaxAddresses: number;
   readonly upstreamBatchMax: number;
   /** The service's version (package.json). */
   readonly version?: string;
+  /** API_KEYS is set: the key-checked operations require the ApiKey scheme (else it is optional). */
+  readonly apiKeys?: boolean;
+  /** DOCS=on: GET /docs is served (and documented). */
+  readonly docs?: boolean;
+  /** PUBLIC_BASE_URL: the `servers` entry and the problem types are absolute under it. */
+  readonly publicBaseUrl?: string | undefined;
 }
 
 type Json = Record<string, unknown>;
 
-const HEX_QUANTITY = { type: 'string', pattern: '^0x(0|[1-9a-f][0-9a-f]*)$' } as const;
-const BLOCK_HASH = { type: 'string', pattern: '^0x[0-9a-f]{64}$' } as const;
-const CHECKSUMMED = { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$', description: 'EIP-55 checksummed address' } as const;
-const DECIMAL = { type: 'string', pattern: '^(0|[1-9][0-9]*)$' } as const;
-const ETHER = { type: 'string', pattern: '^(0|[1-9][0-9]*)\\.[0-9]+$', description: 'exact decimal ether (18 decimals at most)' } as const;
-
 /** Codes every route can answer before its own work (admission: shape, key, rate limit). */
 const ADMISSION: readonly ErrorCode[] = ['BAD_REQUEST', 'BODY_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'URI_TOO_LONG', 'HEADERS_TOO_LARGE', 'INTERNAL'];
 const ACCESS: readonly ErrorCode[] = ['UNAUTHORIZED', 'RATE_LIMITED'];
-const ADDRESS_CODES: readonly ErrorCode[] = ['INVALID_ADDRESS', 'ADDRESS_NOT_CHECKSUMMED', 'BAD_CHECKSUM'];
 const READ_CODES: readonly ErrorCode[] = ['INVALID_BLOCK_TAG', 'BLOCK_NOT_FOUND', 'UPSTREAM_UNAVAILABLE', 'STATE_UNAVAILABLE', 'NOT_READY'];
 /** Verified reads (VERIFY_PROOFS, ?verify=): src/verify/. */
 const VERIFY_CODES: readonly ErrorCode[] = ['UNVERIFIABLE'];
@@ -38,13 +40,8 @@ const VERIFY_PARAMETER = {
   schema: { type: 'string', enum: ['true', 'false'] },
 } as const;
 
-const BLOCK_TAG_DESCRIPTION =
-  '`latest` (default), `safe`, `finalized`, a block number (decimal `19000000` or hex `0x121eac0`, at most 2^64-1) or a block hash (`0x` + 64 hex digits). ' +
-  'Anything else (a sign, a fraction, an exponent, `pending`, a hash of the wrong length) is INVALID_BLOCK_TAG. ' +
-  'A number above the current head or an unknown hash is BLOCK_NOT_FOUND; state no provider still has is STATE_UNAVAILABLE.';
-
-/** Problem responses for `codes`, grouped by the status errors.ts gives each. */
-function problemResponses(codes: readonly ErrorCode[]): Record<string, Json> {
+/** Problem responses for `codes`, grouped by the status errors.ts gives each, each code with its type URI and an example. */
+function problemResponses(codes: readonly ErrorCode[], base = ''): Record<string, Json> {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) {
     const status = ERRORS[code].status;
@@ -57,8 +54,12 @@ function problemResponses(codes: readonly ErrorCode[]): Record<string, Json> {
       content: {
         'application/problem+json': {
           schema: {
-            allOf: [{ $ref: '#/components/schemas/Problem' }, { properties: { code: { enum: list }, status: { const: status } } }],
+            allOf: [
+              { $ref: '#/components/schemas/Problem' },
+              { properties: { type: { enum: list.map((c) => problemType(c, base)) }, code: { enum: list }, status: { const: status } } },
+            ],
           },
+          examples: Object.fromEntries(list.map((c) => [c, { summary: ERRORS[c].title, value: exampleProblem(c, base) }])),
         },
       },
     };
@@ -70,24 +71,28 @@ const REQUEST_ID_HEADER = {
   'x-request-id': { description: "The request's id (the caller's x-request-id when usable)", schema: { type: 'string' } },
 };
 
-function ok(description: string, schema: Json, contentType = 'application/json'): Json {
-  return { description, headers: REQUEST_ID_HEADER, content: { [contentType]: { schema } } };
+function ok(description: string, schema: Json, contentType = 'application/json', example?: { summary: string; value: unknown }): Json {
+  return { description, headers: REQUEST_ID_HEADER, content: { [contentType]: { schema, ...(example === undefined ? {} : { examples: { seed: example } }) } } };
+}
+
+const HTML = { type: 'string', description: 'An HTML page' } as const;
+
+/** One operation in the document's terms (tag, security, responses), from what the route does. */
+function operation(tag: string, security: readonly Json[], spec: Json): Json {
+  return { tags: [tag], security, ...spec };
 }
 
 export function openApiDocument(options: OpenApiOptions): Json {
   const { batchMaxAddresses, upstreamBatchMax } = options;
-  const balanceFields = {
-    network: { type: 'string', description: 'Network name of the chain served (mainnet, sepolia, devnet, chain-<id>)' },
-    blockTag: {
-      type: 'string',
-      description: 'The tag asked for: latest, safe, finalized, the number as lower-case hex, or the hash in lower case',
-      pattern: '^(latest|safe|finalized|0x(0|[1-9a-f][0-9a-f]*)|0x[0-9a-f]{64})$',
-    },
-    blockNumber: { ...HEX_QUANTITY, description: 'The block the balance was read at (hex)' },
-    blockHash: { ...BLOCK_HASH, description: 'Hash of that block: every balance in the answer was read pinned to it (EIP-1898)' },
-    headBlockNumber: { ...HEX_QUANTITY, description: 'The block the balance was read at; always equal to blockNumber' },
-    rpcLatencyMs: { type: 'number', minimum: 0, description: 'Upstream round trip of the read that produced the value (0 when none was needed)' },
-  };
+  const base = options.publicBaseUrl ?? '';
+  const problems = (codes: readonly ErrorCode[]) => problemResponses(codes, base);
+  // Routes behind admission's API key check ('admit', 'identify'); the rest are public.
+  const keyed = options.apiKeys === true ? [{ ApiKey: [] }] : [{ ApiKey: [] }, {}];
+  const open: readonly Json[] = [];
+  const api = (spec: Json) => operation('balances', keyed, spec);
+  const ops = (security: readonly Json[], spec: Json) => operation('operations', security, spec);
+  const docs = (spec: Json) => operation('documentation', open, spec);
+  const slugs = (Object.keys(ERRORS) as ErrorCode[]).map(problemSlug);
   return {
     openapi: '3.1.0',
     info: {
@@ -95,11 +100,18 @@ export function openApiDocument(options: OpenApiOptions): Json {
       version: options.version ?? '0.1.0',
       description:
         'ETH balances read from health-scored JSON-RPC providers, pinned to one block per answer. ' +
-        'Errors are RFC 9457 problem details (application/problem+json) with a stable `code`.',
+        'Errors are RFC 9457 problem details (application/problem+json) with a stable `code`; each `type` resolves to a page of this service under /problems.',
+      license: { name: 'UNLICENSED', identifier: 'LicenseRef-Proprietary' },
     },
+    servers: [{ url: base === '' ? '/' : base, description: base === '' ? 'This service' : 'PUBLIC_BASE_URL' }],
+    tags: [
+      { name: 'balances', description: 'ETH balances, each answer pinned to one block' },
+      { name: 'operations', description: 'Health, readiness and the providers as operators see them' },
+      { name: 'documentation', description: 'This document, its reference page and the problem types' },
+    ],
     paths: {
       '/address/balance/{address}': {
-        get: {
+        get: api({
           operationId: 'getBalance',
           summary: 'The balance of one address at one block',
           parameters: [
@@ -109,18 +121,19 @@ export function openApiDocument(options: OpenApiOptions): Json {
               required: true,
               description: 'EIP-55 checksummed address (all-lower or all-upper case is refused unless ADDRESS_CHECKSUM=lenient)',
               schema: { type: 'string' },
+              example: SEED_ADDRESS,
             },
             { name: 'blockTag', in: 'query', required: false, description: BLOCK_TAG_DESCRIPTION, schema: { type: 'string', default: 'latest' } },
             VERIFY_PARAMETER,
           ],
           responses: {
-            '200': ok('The balance', { $ref: '#/components/schemas/Balance' }),
-            ...problemResponses([...ADMISSION, ...ACCESS, ...ADDRESS_CODES, ...READ_CODES, ...VERIFY_CODES]),
+            '200': ok('The balance', { $ref: '#/components/schemas/Balance' }, 'application/json', { summary: 'The seed example address', value: SEED_BALANCE }),
+            ...problems([...ADMISSION, ...ACCESS, ...ADDRESS_CODES, ...READ_CODES, ...VERIFY_CODES]),
           },
-        },
+        }),
       },
       '/address/balances': {
-        post: {
+        post: api({
           operationId: 'getBalances',
           summary: `Balances of 1 to ${batchMaxAddresses} addresses, all at one block`,
           description:
@@ -130,12 +143,17 @@ export function openApiDocument(options: OpenApiOptions): Json {
             'Any other method on this path is 405; a content type other than application/json is 415.',
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/BalancesRequest' } } },
+            content: {
+              'application/json': {
+                schema: { $ref: '#/components/schemas/BalancesRequest' },
+                examples: { seed: { summary: 'Two addresses at the latest block', value: BATCH_REQUEST } },
+              },
+            },
           },
           parameters: [VERIFY_PARAMETER],
           responses: {
-            '200': ok('The balances', { $ref: '#/components/schemas/Balances' }),
-            ...problemResponses([
+            '200': ok('The balances', { $ref: '#/components/schemas/Balances' }, 'application/json', { summary: 'Two addresses at one block', value: BATCH_ANSWER }),
+            ...problems([
               ...ADMISSION,
               ...ACCESS,
               'INVALID_BODY',
@@ -146,20 +164,20 @@ export function openApiDocument(options: OpenApiOptions): Json {
               ...VERIFY_CODES,
             ]),
           },
-        },
+        }),
       },
       '/healthz': {
-        get: {
+        get: ops(open, {
           operationId: 'health',
           summary: 'Liveness: the process answers',
           responses: {
             '200': ok('Alive', { type: 'object', required: ['status'], properties: { status: { const: 'ok' } }, additionalProperties: false }),
-            ...problemResponses(ADMISSION),
+            ...problems(ADMISSION),
           },
-        },
+        }),
       },
       '/readyz': {
-        get: {
+        get: ops(open, {
           operationId: 'ready',
           summary: 'Readiness: a usable provider and a head are known',
           responses: {
@@ -173,12 +191,12 @@ export function openApiDocument(options: OpenApiOptions): Json {
                 headAgeMs: { type: 'number', minimum: 0 },
               },
             }),
-            ...problemResponses([...ADMISSION, 'NOT_READY']),
+            ...problems([...ADMISSION, 'NOT_READY']),
           },
-        },
+        }),
       },
       '/providers': {
-        get: {
+        get: ops(keyed, {
           operationId: 'providers',
           summary: 'Each provider as operators see it: state, score, latency, errors (no secrets)',
           responses: {
@@ -190,135 +208,87 @@ export function openApiDocument(options: OpenApiOptions): Json {
                 providers: { type: 'array', items: { $ref: '#/components/schemas/Provider' } },
               },
             }),
-            ...problemResponses([...ADMISSION, ...ACCESS]),
+            ...problems([...ADMISSION, ...ACCESS]),
           },
-        },
+        }),
       },
       '/metrics': {
-        get: {
+        get: ops(open, {
           operationId: 'metrics',
           summary: 'Prometheus metrics (on ADMIN_PORT when set)',
           responses: {
             '200': ok('Prometheus text exposition', { type: 'string' }, 'text/plain'),
-            ...problemResponses(ADMISSION),
+            ...problems(ADMISSION),
           },
-        },
+        }),
       },
       '/openapi.json': {
-        get: {
+        get: docs({
           operationId: 'openapi',
           summary: 'This document',
-          responses: { '200': ok('OpenAPI 3.1 document', { type: 'object' }), ...problemResponses(ADMISSION) },
-        },
+          responses: { '200': ok('OpenAPI 3.1 document', { type: 'object' }), ...problems(ADMISSION) },
+        }),
+      },
+      ...(options.docs === true
+        ? {
+            '/docs': {
+              get: docs({
+                operationId: 'docs',
+                summary: 'This reference as an interactive page (DOCS=on)',
+                responses: { '200': ok('The page', HTML, 'text/html'), ...problems(ADMISSION) },
+              }),
+            },
+          }
+        : {}),
+      '/problems': {
+        get: docs({
+          operationId: 'listProblemTypes',
+          summary: 'Every problem type: a page, or JSON with Accept: application/json',
+          responses: {
+            '200': {
+              description: 'The problem types',
+              headers: REQUEST_ID_HEADER,
+              content: {
+                'application/json': {
+                  schema: { type: 'object', required: ['problems'], properties: { problems: { type: 'array', items: { $ref: '#/components/schemas/ProblemType' } } } },
+                },
+                'text/html': { schema: HTML },
+              },
+            },
+            ...problems(ADMISSION),
+          },
+        }),
+      },
+      '/problems/{name}': {
+        get: docs({
+          operationId: 'getProblemType',
+          summary: 'What a problem type means and what to do: a page, or JSON with Accept: application/json',
+          parameters: [
+            { name: 'name', in: 'path', required: true, description: 'The code in kebab case', schema: { type: 'string', enum: slugs }, example: 'bad-checksum' },
+          ],
+          responses: {
+            '200': {
+              description: 'The problem type',
+              headers: REQUEST_ID_HEADER,
+              content: {
+                'application/json': {
+                  schema: { $ref: '#/components/schemas/ProblemType' },
+                  examples: { seed: { summary: 'BAD_CHECKSUM', value: problemTypeExample(base) } },
+                },
+                'text/html': { schema: HTML },
+              },
+            },
+            ...problems([...ADMISSION, 'NOT_FOUND']),
+          },
+        }),
       },
     },
-    components: {
-      schemas: {
-        Balance: {
-          type: 'object',
-          required: ['address', 'network', 'blockTag', 'blockNumber', 'blockHash', 'headBlockNumber', 'balance', 'balanceWei', 'rpcLatencyMs'],
-          properties: {
-            address: CHECKSUMMED,
-            ...balanceFields,
-            balance: ETHER,
-            balanceWei: { ...DECIMAL, description: 'Exact balance in wei' },
-            verified: { type: 'boolean', description: 'true when the balance was proven against the block state root' },
-            stateRoot: { ...BLOCK_HASH, description: 'State root the balance was proven against (verified answers only)' },
-          },
-          additionalProperties: false,
-        },
-        BalancesRequest: {
-          type: 'object',
-          required: ['addresses'],
-          properties: {
-            addresses: { type: 'array', minItems: 1, maxItems: batchMaxAddresses, items: { type: 'string' } },
-            blockTag: { type: 'string', default: 'latest', description: BLOCK_TAG_DESCRIPTION },
-          },
-          additionalProperties: false,
-        },
-        Balances: {
-          type: 'object',
-          required: ['network', 'blockTag', 'blockNumber', 'blockHash', 'headBlockNumber', 'rpcLatencyMs', 'balances'],
-          properties: {
-            ...balanceFields,
-            balances: {
-              type: 'array',
-              minItems: 1,
-              maxItems: batchMaxAddresses,
-              items: {
-                type: 'object',
-                required: ['address', 'balance', 'balanceWei'],
-                properties: { address: CHECKSUMMED, balance: ETHER, balanceWei: DECIMAL },
-                additionalProperties: false,
-              },
-            },
-            verified: { type: 'boolean', description: 'true when every balance was proven against the block state root' },
-            stateRoot: { ...BLOCK_HASH, description: 'State root the balances were proven against (verified answers only)' },
-          },
-          additionalProperties: false,
-        },
-        Provider: {
-          type: 'object',
-          required: ['name', 'state', 'score', 'requests', 'errors'],
-          properties: {
-            name: { type: 'string' },
-            url: { type: 'string', description: 'Redacted' },
-            state: { enum: ['healthy', 'cooling', 'open', 'wrong-chain', 'lagging', 'untrusted', 'unknown'] },
-            score: { type: 'number', minimum: 0, maximum: 1 },
-            requests: { type: 'integer', minimum: 0 },
-            errors: { type: 'integer', minimum: 0 },
-          },
-        },
-        Problem: {
-          type: 'object',
-          description: 'RFC 9457 problem details with a stable code',
-          required: ['type', 'title', 'status', 'code', 'detail'],
-          properties: {
-            type: { type: 'string', format: 'uri' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            code: { enum: Object.keys(ERRORS) },
-            detail: { type: 'string' },
-            instance: { type: 'string' },
-            checksummed: { ...CHECKSUMMED, description: 'The correct EIP-55 form of a well-formed address' },
-            errors: {
-              type: 'array',
-              description: 'INVALID_ADDRESSES: each bad address',
-              items: {
-                type: 'object',
-                required: ['index', 'code'],
-                properties: { index: { type: 'integer', minimum: 0 }, code: { enum: ADDRESS_CODES }, checksummed: CHECKSUMMED },
-                additionalProperties: false,
-              },
-            },
-            providers: {
-              type: 'array',
-              description: 'UPSTREAM_UNAVAILABLE, STATE_UNAVAILABLE, UNVERIFIABLE: each provider with its redacted cause',
-              items: {
-                type: 'object',
-                required: ['name', 'kind', 'error'],
-                properties: { name: { type: 'string' }, kind: { type: 'string' }, error: { type: 'string' } },
-              },
-            },
-            retryAfterSeconds: { type: 'integer', minimum: 0, description: 'RATE_LIMITED: also in the retry-after header' },
-          },
-        },
-      },
-      responses: {
-        NotFound: {
-          description: 'No such route',
-          content: { 'application/problem+json': { schema: { allOf: [{ $ref: '#/components/schemas/Problem' }, { properties: { code: { const: 'NOT_FOUND' } } }] } } },
-        },
-        MethodNotAllowed: {
-          description: 'The path exists, not with this method; the allow header names the methods it takes',
-          headers: { allow: { schema: { type: 'string' } } },
-          content: {
-            'application/problem+json': { schema: { allOf: [{ $ref: '#/components/schemas/Problem' }, { properties: { code: { const: 'METHOD_NOT_ALLOWED' } } }] } },
-          },
-        },
-      },
-    },
+    components: openApiComponents(batchMaxAddresses),
   };
+}
+
+function problemTypeExample(base: string): Json {
+  return { ...problemTypeInfo('BAD_CHECKSUM'), type: problemType('BAD_CHECKSUM', base) };
 }
 
 /** The document as response bytes, serialized once. */

@@ -5,6 +5,7 @@ import { problemDetails, problemOf, type ErrorCode } from '../errors.js';
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: '200 OK',
   204: '204 No Content',
+  304: '304 Not Modified',
   400: '400 Bad Request',
   401: '401 Unauthorized',
   404: '404 Not Found',

@@ -14,14 +14,16 @@ import type { BalanceService } from '../balance/balance-service.js';
 import type { AddressMemo } from '../codec/address.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
 import type { Config } from '../config/config.js';
-import { errorLogFields } from '../errors.js';
+import { errorLogFields, setProblemTypeBase } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { ROUTE, type Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/request-trace.js';
 import type { Upstream } from '../router/upstream.js';
 import { BALANCE_ROUTE, balanceHandler } from './balance-route.js';
 import { BATCH_ROUTE, batchHandler, type BalancesReader } from './batch-route.js';
+import { DOCS_ROUTE, registerDocs } from './docs-route.js';
 import { openApiBody } from './openapi.js';
+import { PROBLEMS_ROUTE, registerProblems } from './problems-route.js';
 import { RequestFlow, type RouteOptions } from './request-flow.js';
 import { JSON_TYPE, writeBody, writeEmpty, writeJson, writeProblemDetails, withHeaders, type ExtraHeaders } from './responses.js';
 
@@ -82,7 +84,14 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
     batchHandler(flow, { reader: deps.balances, memo: deps.memo, maxAddresses: config.batchMaxAddresses, verifyByDefault: config.verifyProofs }),
   );
 
-  const openapi = openApiBody({ batchMaxAddresses: config.batchMaxAddresses, upstreamBatchMax: config.upstreamBatchMax });
+  setProblemTypeBase(config.publicBaseUrl);
+  const openapi = openApiBody({
+    batchMaxAddresses: config.batchMaxAddresses,
+    upstreamBatchMax: config.upstreamBatchMax,
+    apiKeys: config.apiKeys.length > 0,
+    docs: config.docs,
+    publicBaseUrl: config.publicBaseUrl,
+  });
   app.get(
     '/openapi.json',
     flow.handler(ROUTE.openapi, { method: 'get', checks: 'shape' }, (ctx) => {
@@ -90,6 +99,9 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
       flow.finish(ctx, 200);
     }),
   );
+
+  if (config.docs) registerDocs(app, flow, 'balance-api');
+  registerProblems(app, flow, config.docs);
 
   app.get(
     '/healthz',
@@ -185,7 +197,10 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
     ['/healthz', ROUTE.healthz, { method: 'any', checks: 'shape' }, 'GET'],
     ['/readyz', ROUTE.readyz, { method: 'any', checks: 'shape' }, 'GET'],
     ['/providers', ROUTE.providers, { method: 'any', checks: 'admit' }, 'GET'],
+    [PROBLEMS_ROUTE, ROUTE.problems, { method: 'any', checks: 'shape' }, 'GET'],
+    [`${PROBLEMS_ROUTE}/:name`, ROUTE.problems, { method: 'any', checks: 'shape' }, 'GET'],
   ];
+  if (config.docs) known.push([DOCS_ROUTE, ROUTE.docs, { method: 'any', checks: 'shape' }, 'GET'], [`${DOCS_ROUTE}/:name`, ROUTE.docs, { method: 'any', checks: 'shape' }, 'GET']);
   if (admin === undefined) known.push(['/metrics', ROUTE.metrics, { method: 'any', checks: 'shape' }, 'GET']);
   for (const [path, route, options, methods] of known) {
     const allowed = allow(methods);

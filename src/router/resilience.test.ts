@@ -169,7 +169,7 @@ describe('provider router in the app', () => {
     assert.deepEqual(
       { ...body, detail: undefined, providers: body.providers.map((p) => ({ name: p.name, kind: p.kind })) },
       {
-        type: 'https://balance-api.dev/problems/upstream-unavailable',
+        type: '/problems/upstream-unavailable',
         title: 'Upstream providers failed',
         status: 502,
         code: 'UPSTREAM_UNAVAILABLE',
