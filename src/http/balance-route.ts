@@ -51,7 +51,7 @@ export function balanceHandler(flow: RequestFlow, deps: BalanceRouteDeps): Route
   /**
    * A cache miss: waits for the read. The context goes down as the lookup's request (its id for
    * the log lines the read causes): an AsyncLocalStorage here turned on Node's promise hooks for
-   * the whole process, which cost CPU on every miss and every hit (README, Performance).
+   * the whole process, which cost CPU on every miss and every hit (bench/README.md, "What profiling changed on the request path").
    */
   const lookup = (ctx: RequestContext, address: string): void => {
     const work = () => service.lookup(address, ctx);
