@@ -18,7 +18,11 @@ import type { BalancesRead } from './upstream.js';
 export interface TagReadsDeps {
   readonly calls: ProviderCalls;
   /** Usable providers for a read at `at` (undefined: any block), best first; last resort when none is usable. */
-  readonly candidates: (at: Head | undefined) => { readonly order: readonly ProviderHandle[]; readonly lastResort: boolean };
+  readonly candidates: (at: Head | undefined) => {
+    readonly order: readonly ProviderHandle[];
+    readonly scores: ReadonlyMap<ProviderHandle, number>;
+    readonly lastResort: boolean;
+  };
   /** Largest JSON-RPC batch (UPSTREAM_BATCH_MAX). */
   readonly maxPerCall: number;
   /** The 502 listing every provider's cause. */
@@ -98,7 +102,7 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
 
   /** Balances of distinct `addresses` at exactly `at`, in JSON-RPC batches spread over providers. */
   async getBalances(addresses: readonly string[], at: Head, requestId?: string): Promise<BalancesRead> {
-    const { order, lastResort } = this.deps.candidates(at);
+    const { order, scores, lastResort } = this.deps.candidates(at);
     const pin = { blockHash: at.hash };
     const options = { lastResort, requestId };
     // One JSON-RPC batch per chunk, booked per HTTP request (ProviderCalls.invokeBatch).
@@ -133,7 +137,7 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
     const readChunk = (p: ProviderHandle, part: readonly string[]): Promise<ChunkAnswer> =>
       p.hasMulticall && at.number > this.noMulticallAtOrBelow ? multicall(p, part) : getBalances(p, part);
     try {
-      const result = await readBatch({ addresses, providers: order, weight: (p) => p.score, maxPerCall: this.deps.maxPerCall, readChunk });
+      const result = await readBatch({ addresses, providers: order, weight: (p) => scores.get(p) ?? 0, maxPerCall: this.deps.maxPerCall, readChunk });
       return { wei: result.values, latencyMs: result.latencyMs, requests: result.requests };
     } catch (error) {
       if (!(error instanceof BatchReadError)) throw error;
