@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { startAnvil, seedDevnet } from './dev/local-devnet.js';
 import { startFaultProxy } from './testing/fault-proxy.js';
-import { launch } from './testing/processes.js';
+import { launch } from './dev/processes.js';
 
 const SEED = '0xc94770007dda54cF92009BFF0dE90c06F603a09f';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { run } from '../../src/testing/processes.js';
+import { run } from '../../src/dev/processes.js';
 import { freshAddress, percentile, rpcBody } from './stats.js';
 
 export type LoadMode =

@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { startServer, stopChild } from '../../src/testing/processes.js';
+import { startServer, stopChild } from '../../src/dev/processes.js';
 import type { ServiceReport } from './service-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

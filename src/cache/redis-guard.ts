@@ -1,12 +1,12 @@
 /**
  * What stands between the shared cache and a Redis that may be dead, hung or garbage: every
  * operation bounded by `timeoutMs`, every Redis failure counted by kind and fed to a breaker
- * (src/router/breaker.ts, the providers' policy with shorter cooldowns) that stops asking after
+ * (src/resilience/breaker.ts, the providers' policy with shorter cooldowns) that stops asking after
  * repeated failures and lets one probe through after a cooldown. A failure that is not Redis'
  * (our own bug) is never counted against Redis: it is rethrown (on a request's path) or logged
  * with its stack (in the background).
  */
-import { CircuitBreaker, type BreakerPolicy, type BreakerState } from '../router/breaker.js';
+import { CircuitBreaker, type BreakerPolicy, type BreakerState } from '../resilience/breaker.js';
 import { errorLogFields } from '../errors.js';
 import { classifyRedisError, SHARED_CACHE_ERROR_KINDS, SharedCacheTimeout, type SharedCacheErrorKind } from './shared-cache-errors.js';
 

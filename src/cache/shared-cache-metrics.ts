@@ -3,7 +3,7 @@
  * recorded per request beyond a field increment). Registered only when REDIS_URL is set.
  */
 import type { Registry } from 'prom-client';
-import type { BreakerState } from '../router/breaker.js';
+import type { BreakerState } from '../resilience/breaker.js';
 import { SHARED_CACHE_ERROR_KINDS } from './shared-cache-errors.js';
 import type { SharedCacheStats } from './shared-cache.js';
 

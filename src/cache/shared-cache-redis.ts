@@ -5,7 +5,7 @@
  * waiter, and a broadcast per fill would wake every task of the fleet for nothing.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import type { SharedCacheConfig } from './shared-cache-config.js';
+import type { SharedCacheConfig } from '../config/shared-cache-config.js';
 
 // KEYS: entry, lock, waiters. ARGV: token, lock ms.
 // -> {1, value} | {2} (lock taken by us) | {3} (held by another; we are marked as waiting).

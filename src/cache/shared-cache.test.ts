@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { redisServerAvailable, requireRedis, startGarbageServer, startRedisServer, type RedisServer, type RedisServerOptions } from '../testing/redis-server.js';
-import { loadSharedCacheConfig } from './shared-cache-config.js';
+import { loadSharedCacheConfig } from '../config/shared-cache-config.js';
 import { SharedCache, type SharedOutcome, type SharedRead } from './shared-cache.js';
 import { encodeSharedValue, sharedKey, type SharedKey } from './shared-cache-value.js';
 

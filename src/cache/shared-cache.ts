@@ -14,8 +14,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { BreakerPolicy, BreakerState } from '../router/breaker.js';
-import type { SharedCacheConfig } from './shared-cache-config.js';
+import type { BreakerPolicy, BreakerState } from '../resilience/breaker.js';
+import type { SharedCacheConfig } from '../config/shared-cache-config.js';
 import { decodeSharedValue, encodeSharedValue, lockKey, sharedKey, type SharedKey, type SharedValue } from './shared-cache-value.js';
 import { connect, quit, type Scripts } from './shared-cache-redis.js';
 import type { SharedCacheErrorKind } from './shared-cache-errors.js';

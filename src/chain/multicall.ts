@@ -7,7 +7,7 @@
  * (UPSTREAM_MULTICALL=auto), pinned by block hash like every other read. Against a JSON-RPC batch
  * of eth_getBalance calls it measured ~30% less node CPU per balance on anvil and costs one call of
  * a provider's request quota per chunk instead of one per address. The price is bytes: ~390 sent
- * and ~195 received per address instead of ~190 and ~40 (README, Performance).
+ * and ~195 received per address instead of ~190 and ~40 (bench/README.md, `npm run bench:batch`).
  *
  * `aggregate` also returns the number of the block it ran in: an answer from another block than
  * the one pinned is refused, like any malformed answer.

@@ -3,7 +3,7 @@
  * through its argument). Every error names the variable and the offending value.
  */
 import type { LevelWithSilent } from 'pino';
-import { loadSharedCacheConfig, type SharedCacheConfig } from '../cache/shared-cache-config.js';
+import { loadSharedCacheConfig, type SharedCacheConfig } from './shared-cache-config.js';
 import { loadDocsConfig, type DocsConfig } from './docs-config.js';
 import { ConfigError } from './config-error.js';
 import { networkSelections, singleNetworkSources, type ProviderSources } from './networks-config.js';

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { startServer } from '../testing/processes.js';
+import { startServer } from './processes.js';
 
 export interface AnvilNode {
   readonly url: string;

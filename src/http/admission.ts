@@ -13,7 +13,7 @@ import { RateLimiter, retryAfterSeconds, takeToken, takeTokens } from './rate-li
 import { NO_HEADERS, type ExtraHeaders } from './responses.js';
 
 export const MAX_URL_LENGTH = 2048;
-/** Largest body any route would read; nothing reads bodies today, so it only bounds what we skip. */
+/** Largest request body a route reads unless it sets its own (RequestFlow's maxBody). */
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /** A refusal, kept as plain data: refusals come in floods, and an Error would capture a stack each. */

@@ -10,7 +10,7 @@ import type { AddressCheck, AddressMemo, AddressRejection } from '../codec/addre
 import type { CodecRunner } from '../codec/codec-pool.js';
 import type { ChecksumMode } from '../config/config.js';
 import { ROUTE } from '../observability/metrics.js';
-import type { Tracing } from '../observability/tracing.js';
+import type { Tracing } from '../observability/request-trace.js';
 import type { RequestContext, RequestFlow, RouteHandler } from './request-flow.js';
 import { JSON_TYPE } from './responses.js';
 import { VERIFY_PARAM_ERROR, verifyParam } from '../verify/verify-param.js';
@@ -49,7 +49,7 @@ export function balanceHandler(flow: RequestFlow, deps: BalanceRouteDeps): Route
   /**
    * A cache miss: waits for the read. The context goes down as the lookup's request (its id for
    * the log lines the read causes): an AsyncLocalStorage here turned on Node's promise hooks for
-   * the whole process, which cost CPU on every miss and every hit (README, Performance).
+   * the whole process, which cost CPU on every miss and every hit (bench/README.md, "What profiling changed on the request path").
    */
   const lookup = (ctx: RequestContext, address: string): void => {
     const work = () => service.lookup(address, ctx);

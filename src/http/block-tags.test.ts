@@ -9,7 +9,7 @@ import { formatEther, Wallet } from 'ethers';
 import { startAnvil, type AnvilNode } from '../dev/local-devnet.js';
 import { startFaultProxy, type FaultProxy } from '../testing/fault-proxy.js';
 import { startTestApp, type TestApp } from '../testing/start-app.js';
-import { assertValidDocument, OpenApiResponses } from './openapi-validator.js';
+import { assertValidDocument, OpenApiResponses } from '../testing/openapi-validator.js';
 
 const PROBLEM = 'application/problem+json';
 /** anvil's first dev account (unlocked, funded). */

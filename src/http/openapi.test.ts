@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ERRORS, problemDetails } from '../errors.js';
 import { SEED_ADDRESS, SEED_BALANCE_WEI } from '../dev/local-devnet.js';
 import { openApiDocument } from './openapi.js';
-import { assertValidDocument, OpenApiResponses } from './openapi-validator.js';
+import { assertValidDocument, OpenApiResponses } from '../testing/openapi-validator.js';
 
 const doc = openApiDocument({ batchMaxAddresses: 1000, upstreamBatchMax: 100 });
 const responses = new OpenApiResponses(doc);

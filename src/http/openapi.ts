@@ -2,7 +2,7 @@
  * The OpenAPI 3.1 document served at GET /openapi.json: every route, parameter, request body,
  * response and error code. Error codes and their statuses come from the one table in errors.ts, so
  * a code cannot appear here with another status than the service sends. Tests validate the
- * responses they receive against this document (openapi-validator.ts), so it cannot drift.
+ * responses they receive against this document (testing/openapi-validator.ts), so it cannot drift.
  */
 import { ERRORS, problemSlug, problemType, type ErrorCode } from '../errors.js';
 import { ADDRESS_CODES, BLOCK_TAG_DESCRIPTION, HEX_QUANTITY, openApiComponents } from './openapi-components.js';

@@ -4,7 +4,7 @@ import { ERRORS, problemSlug, type ErrorCode } from '../errors.js';
 import { startTestApp, type TestApp } from '../testing/start-app.js';
 import { PROBLEM_PAGE_CSP } from './problem-pages.js';
 import { PROBLEM_GUIDES } from './problem-types.js';
-import { OpenApiResponses } from './openapi-validator.js';
+import { OpenApiResponses } from '../testing/openapi-validator.js';
 
 const SEED = '0xc94770007dda54cF92009BFF0dE90c06F603a09f';
 const CODES = Object.keys(ERRORS) as ErrorCode[];

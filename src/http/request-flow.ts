@@ -12,7 +12,7 @@ import type { Config } from '../config/config.js';
 import { errorLogFields, ServiceError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { ROUTES, type HttpRecorder } from '../observability/metrics.js';
-import type { RequestTrace } from '../observability/tracing.js';
+import type { RequestTrace } from '../observability/request-trace.js';
 import { LATEST, type BlockTag } from '../chain/block-tag.js';
 import { AccessControl, MAX_URL_LENGTH, screen, type Payer, type Rejection } from './admission.js';
 import { Cors } from './cors.js';

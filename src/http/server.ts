@@ -17,7 +17,7 @@ import type { Config } from '../config/config.js';
 import { errorLogFields, ServiceError, setProblemTypeBase } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { ROUTE, type Metrics } from '../observability/metrics.js';
-import type { Tracing } from '../observability/tracing.js';
+import type { Tracing } from '../observability/request-trace.js';
 import type { Upstream } from '../router/upstream.js';
 import { BALANCE_ROUTE, balanceHandler } from './balance-route.js';
 import { BATCH_ROUTE, batchHandler, type BalancesReader } from './batch-route.js';

@@ -9,7 +9,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { CallOutcome } from '../router/upstream.js';
-import type { RequestTrace, Tracing } from './tracing.js';
+import type { RequestTrace, Tracing } from './request-trace.js';
 
 const SHUTDOWN_TIMEOUT_MS = 3000;
 

@@ -24,7 +24,8 @@ import { errorLogFields } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { consensusHead } from './head-consensus.js';
 import { parseChainId, type ProviderCalls } from './provider-calls.js';
-import type { ChainView, ProviderHandle } from './provider.js';
+import type { ChainView } from './chain-view.js';
+import type { ProviderHandle } from './provider.js';
 
 /** A provider's head older than this (or 3 head lifetimes) no longer counts toward the consensus. */
 const HEAD_FRESH_FLOOR_MS = 3000;

@@ -15,7 +15,8 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import { redactText } from '../observability/redact.js';
 import { DEADLINE, HEDGE_LOST } from './failover.js';
-import type { ProviderHandle, Transition } from './provider.js';
+import type { Transition } from './provider-health.js';
+import type { ProviderHandle } from './provider.js';
 import type { CallObserver } from './upstream.js';
 
 export interface CallOptions {

@@ -28,14 +28,16 @@ import { failover } from './failover.js';
 import { HeadPoller } from './head-poller.js';
 import { HedgeBudget, hedgeDelayMs } from './hedge.js';
 import { ProviderCalls } from './provider-calls.js';
-import { ChainView, ProviderHandle } from './provider.js';
-import { rank } from './selection.js';
+import { candidatesFor, type Candidates } from './candidates.js';
+import { ChainView } from './chain-view.js';
+import { ProviderHandle } from './provider.js';
+import { causesOf, snapshotOf, type ChainBar } from './provider-report.js';
 import { TagReads } from './tag-reads.js';
 import type { BalanceRead, BalancesRead, CallObserver, ProviderSnapshot, Upstream, VerifiedBalanceRead } from './upstream.js';
+import { VerifiedReader, type VerifyCause } from '../verify/verified-reader.js';
 
 /** For reads at no particular block: every usable provider counts as having it. */
 const ANY_BLOCK: Head = Object.freeze({ number: 0n, hash: '', numberHex: '0x0' });
-import { VerifiedReader, type VerifyCause } from '../verify/verified-reader.js';
 
 export interface ProviderRouterOptions {
   /** Told about every upstream call (metrics, tracing). */
@@ -45,12 +47,6 @@ export interface ProviderRouterOptions {
   readonly random?: () => number;
   /** How often a provider's chain id is checked again (default: config.chainCheckIntervalMs). */
   readonly chainCheckIntervalMs?: number;
-}
-
-interface Cause {
-  readonly name: string;
-  readonly kind: string;
-  readonly error: string;
 }
 
 export class ProviderRouter implements Upstream {
@@ -153,32 +149,8 @@ export class ProviderRouter implements Upstream {
 
   // ---- reads ---------------------------------------------------------------------------------
 
-  /** Usable providers for a read at `at`, best first; those not known to have the block go last. */
-  private candidates(at: Head, now: number): { order: ProviderHandle[]; explored: boolean; lastResort: boolean } {
-    let best = Number.POSITIVE_INFINITY;
-    for (const p of this.providers) {
-      const latency = p.effectiveLatency(now);
-      if (latency !== undefined && latency < best && p.isUsable(now)) best = latency;
-    }
-    if (best === Number.POSITIVE_INFINITY) best = 0;
-    const ready: ProviderHandle[] = [];
-    const unsure: ProviderHandle[] = [];
-    for (const p of this.providers) {
-      if (!p.isUsable(now)) continue;
-      p.score = p.scoreAt(now, best);
-      // Having served a head at or above the pinned block, it has the block (same chain).
-      const latest = p.latest;
-      if (latest !== undefined && latest.number >= at.number) ready.push(p);
-      else unsure.push(p);
-    }
-    const ranking = rank(ready, this.random);
-    unsure.sort((a, b) => b.score - a.score);
-    for (const p of unsure) ranking.order.push(p);
-    if (ranking.order.length > 0) return { ...ranking, lastResort: false };
-    // Every circuit open: ask them anyway, the soonest to reopen first, rather than fail unasked.
-    const open = this.providers.filter((p) => p.isLastResort(now));
-    open.sort((a, b) => a.retryInMs(now) - b.retryInMs(now));
-    return { order: open, explored: false, lastResort: true };
+  private candidates(at: Head, now: number): Candidates<ProviderHandle> {
+    return candidatesFor(this.providers, { at, now, random: this.random });
   }
 
   getBalance(address: string, at: Head, requestId?: string): Promise<BalanceRead> {
@@ -253,51 +225,25 @@ export class ProviderRouter implements Upstream {
 
   /** The verified read's 502: each provider's cause for this read, or why it was not asked. */
   private unverifiable(detail: string, causes: ReadonlyMap<ProviderHandle, VerifyCause>): ServiceError {
-    const now = this.clock();
-    const providers: Cause[] = this.providers.map((p) => {
-      const cause = causes.get(p);
-      if (cause !== undefined) return { name: p.name, kind: cause.kind, error: this.calls.redact(cause.error) };
-      return { name: p.name, ...this.whyNot(p, now) };
-    });
+    const failures = new Map([...causes].map(([p, c]) => [p, { kind: c.kind, error: this.calls.redact(c.error) }] as const));
+    const providers = causesOf({ providers: this.providers, failures, now: this.clock(), bar: this.bar() });
     return new ServiceError('UNVERIFIABLE', detail, { extra: { providers } });
   }
 
   /** The 502: every provider with its redacted cause, tried or not. */
   private unavailable(
     detail: string,
-    failures: Map<ProviderHandle, UpstreamError>,
+    errors: Map<ProviderHandle, UpstreamError>,
     tried: readonly ProviderHandle[] = [],
     code: 'UPSTREAM_UNAVAILABLE' | 'STATE_UNAVAILABLE' = 'UPSTREAM_UNAVAILABLE',
   ): ServiceError {
-    const now = this.clock();
-    const causes: Cause[] = this.providers.map((p) => {
-      const failure = failures.get(p);
-      if (failure !== undefined) return { name: p.name, kind: failure.kind, error: this.calls.redact(failure.message) };
-      if (tried.includes(p)) return { name: p.name, kind: 'unavailable', error: 'not reached before the request deadline' };
-      return { name: p.name, ...this.whyNot(p, now) };
-    });
-    return new ServiceError(code, detail, { extra: { providers: causes } });
+    const failures = new Map([...errors].map(([p, e]) => [p, { kind: e.kind, error: this.calls.redact(e.message) }] as const));
+    const providers = causesOf({ providers: this.providers, failures, tried, now: this.clock(), bar: this.bar() });
+    return new ServiceError(code, detail, { extra: { providers } });
   }
 
-  private whyNot(p: ProviderHandle, now: number): { kind: string; error: string } {
-    const lag = p.lag();
-    const last = p.lastError === undefined ? '' : `: ${p.lastError}`;
-    switch (p.state(now)) {
-      case 'unknown':
-        return { kind: p.lastErrorKind ?? 'unavailable', error: `chain id unknown${last}` };
-      case 'wrong-chain':
-        return { kind: 'wrong-chain', error: `on chain ${p.chainId}, expected ${this.view.chainId}` };
-      case 'open':
-        return { kind: p.lastErrorKind ?? 'unavailable', error: `circuit open for ${Math.ceil(p.retryInMs(now))} ms${last}` };
-      case 'cooling':
-        return { kind: 'rate-limited', error: `rate limited, cooling for ${Math.ceil(p.coolingForMs(now))} ms` };
-      case 'lagging':
-        return { kind: 'lagging', error: `${lag} blocks behind the head (max ${this.config.maxHeadLagBlocks})` };
-      case 'untrusted':
-        return { kind: 'untrusted', error: `untrusted for ${Math.ceil(p.untrustedForMs(now))} ms${last}` };
-      case 'healthy':
-        return { kind: p.lastErrorKind ?? 'unavailable', error: `no recent head${last}` };
-    }
+  private bar(): ChainBar {
+    return { expectedChainId: this.view.chainId, maxLag: this.config.maxHeadLagBlocks };
   }
 
   ready(): boolean {
@@ -306,51 +252,13 @@ export class ProviderRouter implements Upstream {
   }
 
   snapshot(): ProviderSnapshot[] {
-    const now = this.clock();
-    let best = Number.POSITIVE_INFINITY;
-    for (const p of this.providers) best = Math.min(best, p.effectiveLatency(now) ?? Number.POSITIVE_INFINITY);
-    if (best === Number.POSITIVE_INFINITY) best = 0;
-    return this.providers.map((p) => {
-      const state = p.state(now);
-      const recent = p.recent(now);
-      const latency = p.latencyEwma;
-      const p95 = p.p95();
-      return {
-        name: p.name,
-        url: p.url,
-        chainId: p.chainId,
-        head: p.latest?.numberHex,
-        lag: p.lag(),
-        score: state === 'healthy' ? round(p.scoreAt(now, best), 3) : 0,
-        state,
-        latencyMs: latency === undefined ? undefined : round(latency, 2),
-        p95Ms: p95 === undefined ? undefined : round(p95, 2),
-        requests: p.requests,
-        errors: p.errors,
-        recent: { ok: recent.ok, errors: recent.errors, rateLimited: recent.rateLimited },
-        retryInMs:
-          state === 'open'
-            ? Math.ceil(p.retryInMs(now))
-            : state === 'cooling'
-              ? Math.ceil(p.coolingForMs(now))
-              : state === 'untrusted'
-                ? Math.ceil(p.untrustedForMs(now))
-                : undefined,
-        lies: p.lies,
-        lastError: p.lastError,
-      };
-    });
+    return snapshotOf(this.providers, this.clock());
   }
 
   async close(): Promise<void> {
     this.poller.close();
     await Promise.all(this.providers.map((p) => p.client.close()));
   }
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }
 
 /** The raw result, wrapped so a null (no such block) is an answer, not a malformed one. */

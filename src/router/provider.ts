@@ -1,69 +1,26 @@
 /**
- * One upstream provider as the router sees it, and the single owner of its state: its chain, its
- * own latest block, its latency, its health record and breaker. Nothing outside writes a field;
- * callers report what happened through the named transitions below (a call started or ended, an
- * answer, a failure, a chain id, a latest block), and read the rest. Reads never change state.
- *
- * Names of heads: a `Head` is a block (number + hash). A provider's `latest` is the newest block it
- * told us about; the *service head* is the consensus of those (router/head-consensus.ts), the block
- * reads are pinned to; `ChainView.newest` is the highest block number among usable providers, the
- * bar lag is measured from.
+ * One upstream provider as the router sees it: its RPC client (the I/O), its chain, its own latest
+ * block, its latency, and its health record (router/provider-health.ts, breaker and cooldowns).
+ * Nothing outside writes a field; callers report what happened through the named transitions below
+ * (a call started or ended, an answer, a failure, a chain id, a latest block), and read the rest.
  */
 import type { Head } from '../chain/head.js';
 import { RpcClient } from '../chain/rpc-client.js';
 import type { UpstreamError } from '../chain/upstream-error.js';
 import type { ProviderConfig } from '../config/config.js';
 import { redactUrl } from '../observability/redact.js';
-import { CircuitBreaker, rateLimitCooldownMs } from './breaker.js';
+import type { ChainView } from './chain-view.js';
 import { lagOf, type HeadView } from './head-consensus.js';
 import { ProviderLatency } from './latency.js';
-import { errorRate, RollingWindow, score, type WindowCounts } from './scoring.js';
+import { ProviderHealth, type Transition } from './provider-health.js';
+import { errorRate, score, type WindowCounts } from './scoring.js';
 import type { ProviderState } from './upstream.js';
-
-/** What a recorded outcome changed, so the router can log transitions once. */
-export type Transition = 'opened' | 'recovered' | 'cooling' | undefined;
-
-/**
- * What every provider is measured against: the chain it must be on and the newest block number
- * among usable providers (lag counts from it). Written by the head poller only.
- */
-export class ChainView {
-  private expected: number | undefined;
-  private newestNumber: bigint | undefined;
-
-  constructor(
-    expectedChainId: number | undefined,
-    readonly maxLag: number,
-  ) {
-    this.expected = expectedChainId;
-  }
-
-  get chainId(): number | undefined {
-    return this.expected;
-  }
-
-  get newest(): bigint | undefined {
-    return this.newestNumber;
-  }
-
-  /** Development only (no EXPECTED_CHAIN_ID): the first chain id an answer named. */
-  expect(chainId: number): void {
-    this.expected ??= chainId;
-  }
-
-  newestIs(number: bigint | undefined): void {
-    this.newestNumber = number;
-  }
-}
 
 export class ProviderHandle {
   readonly name: string;
   /** Redacted; safe to show. */
   readonly url: string;
   readonly client: RpcClient;
-  /** Scratch for the read being routed, written by the router's ranking (no wrapper per candidate). */
-  score = 0;
-
   private chain: number | undefined;
   private chainCheckedAt = Number.NEGATIVE_INFINITY;
   /** Whether its latest state has Multicall3's code (chain/multicall.ts); undefined until it said. */
@@ -75,17 +32,8 @@ export class ProviderHandle {
   private reported: ProviderState = 'unknown';
 
   private readonly latency = new ProviderLatency();
-  private readonly window = new RollingWindow();
-  private readonly breaker = new CircuitBreaker();
-  private coolUntil = 0;
-  /** Caught lying (src/verify/): out of reads, heads and votes until then. */
-  private untrustedUntil = 0;
-  private lieCount = 0;
+  private readonly health = new ProviderHealth();
   private requestCount = 0;
-  private errorCount = 0;
-  private lastErrorText: string | undefined;
-  private lastErrorKindValue: UpstreamError['kind'] | undefined;
-  private readonly counts: WindowCounts = { ok: 0, errors: 0, rateLimited: 0 };
 
   constructor(
     config: ProviderConfig,
@@ -129,25 +77,25 @@ export class ProviderHandle {
   }
 
   get errors(): number {
-    return this.errorCount;
+    return this.health.errors;
   }
 
   get lastError(): string | undefined {
-    return this.lastErrorText;
+    return this.health.lastError;
   }
 
   get lastErrorKind(): UpstreamError['kind'] | undefined {
-    return this.lastErrorKindValue;
+    return this.health.lastErrorKind;
   }
 
   /** Answers that failed verification since start. */
   get lies(): number {
-    return this.lieCount;
+    return this.health.lies;
   }
 
   /** Milliseconds left of its untrusted cool-down (<= 0 when trusted). */
   untrustedForMs(now: number): number {
-    return this.untrustedUntil - now;
+    return this.health.untrustedForMs(now);
   }
 
   p95(): number | undefined {
@@ -172,12 +120,12 @@ export class ProviderHandle {
 
   /** Its circuit closed at `now` (a half-open or open one takes probes or last-resort calls only). */
   circuitClosed(now: number): boolean {
-    return this.breaker.state(now) === 'closed';
+    return this.health.circuitClosed(now);
   }
 
   /** Right chain, circuit closed, not cooling, trusted: its head counts toward the service head. */
   servesReads(now: number): boolean {
-    return this.onExpectedChain() && this.circuitClosed(now) && now >= this.coolUntil && now >= this.untrustedUntil;
+    return this.onExpectedChain() && this.circuitClosed(now) && !this.health.cooling(now) && !this.health.untrusted(now);
   }
 
   /** The one eligibility rule for reads: serves reads and is not lagging. */
@@ -187,15 +135,15 @@ export class ProviderHandle {
 
   /** Right chain, not cooling, not lagging, but its circuit is not closed: asked only as a last resort. */
   isLastResort(now: number): boolean {
-    return this.onExpectedChain() && !this.circuitClosed(now) && now >= this.coolUntil && now >= this.untrustedUntil && !this.lagging();
+    return this.onExpectedChain() && !this.circuitClosed(now) && !this.health.cooling(now) && !this.health.untrusted(now) && !this.lagging();
   }
 
   state(now: number): ProviderState {
     if (this.chain === undefined) return 'unknown';
     if (this.chain !== this.view.chainId) return 'wrong-chain';
-    if (now < this.untrustedUntil) return 'untrusted';
+    if (this.health.untrusted(now)) return 'untrusted';
     if (!this.circuitClosed(now)) return 'open';
-    if (now < this.coolUntil) return 'cooling';
+    if (this.health.cooling(now)) return 'cooling';
     if (this.lagging()) return 'lagging';
     return 'healthy';
   }
@@ -207,12 +155,12 @@ export class ProviderHandle {
 
   /** Milliseconds until an open circuit lets a probe through (0 when not open). */
   retryInMs(now: number): number {
-    return this.breaker.retryInMs(now);
+    return this.health.retryInMs(now);
   }
 
   /** Milliseconds left of a rate-limit cooldown (<= 0 when not cooling). */
   coolingForMs(now: number): number {
-    return this.coolUntil - now;
+    return this.health.coolingForMs(now);
   }
 
   /** Whether its chain id is due for a check (never checked, or CHAIN_CHECK_INTERVAL_MS passed). */
@@ -230,7 +178,7 @@ export class ProviderHandle {
   }
 
   recent(now: number): WindowCounts {
-    return this.window.totals(now, this.counts);
+    return this.health.recent(now);
   }
 
   /** Health score for ranking (router/scoring.ts). */
@@ -243,7 +191,7 @@ export class ProviderHandle {
       rateLimited: counts.rateLimited,
       lag: this.lag(),
       maxLag: this.view.maxLag,
-      consecutiveFailures: this.breaker.consecutiveFailures,
+      consecutiveFailures: this.health.consecutiveFailures,
     });
   }
 
@@ -266,12 +214,10 @@ export class ProviderHandle {
 
   answered(latencyMs: number, now: number, lastResort = false): Transition {
     this.latency.answered(latencyMs);
-    this.window.add('ok', now);
-    if (!this.breaker.success(now, lastResort)) return undefined;
-    // Back from open: judge it on what it does now, not on the outage.
-    this.window.clear();
-    this.latency.restart(latencyMs);
-    return 'recovered';
+    const transition = this.health.answered(now, lastResort);
+    // Back from open: judge its latency on what it does now, not on the outage.
+    if (transition === 'recovered') this.latency.restart(latencyMs);
+    return transition;
   }
 
   /** A call withdrawn because another provider answered first: it was at least this slow. */
@@ -281,29 +227,8 @@ export class ProviderHandle {
 
   /** A failure the provider caused (an UpstreamError); our own bugs never come here. */
   failed(error: UpstreamError, message: string, elapsedMs: number, now: number): Transition {
-    this.errorCount++;
-    this.lastErrorText = message;
-    this.lastErrorKindValue = error.kind;
-    switch (error.kind) {
-      case 'rate-limited': {
-        // One episode, however many calls of a batch the limit hit.
-        const wasCooling = now < this.coolUntil;
-        this.coolUntil = Math.max(this.coolUntil, now + rateLimitCooldownMs(error.retryAfterMs));
-        if (wasCooling) return undefined;
-        this.window.add('rate-limited', now);
-        return 'cooling';
-      }
-      case 'block-not-found':
-      case 'state-unavailable':
-      case 'invalid-request':
-      case 'cancelled':
-        // Not the provider's fault: skip it for this read, keep its health.
-        return undefined;
-      default:
-        if (error.kind === 'timeout') this.latency.atLeast(elapsedMs);
-        this.window.add('error', now);
-        return this.breaker.failure(now) ? 'opened' : undefined;
-    }
+    if (error.kind === 'timeout') this.latency.atLeast(elapsedMs);
+    return this.health.failed(error, message, now);
   }
 
   /**
@@ -312,9 +237,9 @@ export class ProviderHandle {
    * (which this claims).
    */
   claimPoll(now: number, chainCheckIntervalMs: number): boolean {
-    if (this.polling || now < this.coolUntil || now < this.untrustedUntil) return false;
+    if (this.polling || this.health.cooling(now) || this.health.untrusted(now)) return false;
     if (this.chain !== undefined && this.chain !== this.view.chainId && !this.chainDue(now, chainCheckIntervalMs)) return false;
-    return this.circuitClosed(now) || this.breaker.tryProbe(now);
+    return this.circuitClosed(now) || this.health.tryProbe(now);
   }
 
   pollStarted(): void {
@@ -363,13 +288,7 @@ export class ProviderHandle {
    * until `until`. Returns whether it was trusted before (the caller logs that transition once).
    */
   lied(message: string, now: number, until: number): boolean {
-    const wasTrusted = now >= this.untrustedUntil;
-    this.untrustedUntil = Math.max(this.untrustedUntil, until);
-    this.lieCount++;
-    this.errorCount++;
-    this.lastErrorText = message;
-    this.lastErrorKindValue = 'unverifiable';
-    return wasTrusted;
+    return this.health.lied(message, now, until);
   }
 
   /** Records `state` as logged; returns the state logged before. */

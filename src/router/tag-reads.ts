@@ -15,11 +15,16 @@ import { BatchReadError, readBatch, type ChunkAnswer } from './batch-read.js';
 import { CHUNK_HEDGE_DELAY_MS, type HedgeBudget } from './hedge.js';
 import type { ProviderCalls } from './provider-calls.js';
 import type { ProviderHandle } from './provider.js';
+import type { BalancesRead } from './upstream.js';
 
 export interface TagReadsDeps {
   readonly calls: ProviderCalls;
   /** Usable providers for a read at `at` (undefined: any block), best first; last resort when none is usable. */
-  readonly candidates: (at: Head | undefined) => { readonly order: readonly ProviderHandle[]; readonly lastResort: boolean };
+  readonly candidates: (at: Head | undefined) => {
+    readonly order: readonly ProviderHandle[];
+    readonly scores: ReadonlyMap<ProviderHandle, number>;
+    readonly lastResort: boolean;
+  };
   /** Largest JSON-RPC batch (UPSTREAM_BATCH_MAX). */
   readonly maxPerCall: number;
   /** The router's hedge budget, shared with single reads. */
@@ -33,15 +38,6 @@ export interface TagReadsDeps {
     tried: readonly ProviderHandle[],
     code: 'UPSTREAM_UNAVAILABLE' | 'STATE_UNAVAILABLE',
   ) => ServiceError;
-}
-
-export interface BalancesRead {
-  /** Wei per address, in the order asked. */
-  readonly wei: readonly bigint[];
-  /** Slowest upstream round trip the read needed. */
-  readonly latencyMs: number;
-  /** HTTP requests the read sent. */
-  readonly requests: number;
 }
 
 /** A JSON-RPC block or null ("no such block"), as Head | null; undefined when malformed. */
@@ -112,7 +108,7 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
 
   /** Balances of distinct `addresses` at exactly `at`, in JSON-RPC batches spread over providers. */
   async getBalances(addresses: readonly string[], at: Head, requestId?: string): Promise<BalancesRead> {
-    const { order, lastResort } = this.deps.candidates(at);
+    const { order, scores, lastResort } = this.deps.candidates(at);
     const pin = { blockHash: at.hash };
     // One JSON-RPC batch per chunk, booked per HTTP request (ProviderCalls.invokeBatch).
     const getBalances = (p: ProviderHandle, part: readonly string[], cancel: Cancel): Promise<ChunkAnswer> =>
@@ -153,7 +149,7 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
       const result = await readBatch({
         addresses,
         providers: order,
-        weight: (p) => p.score,
+        weight: (p) => scores.get(p) ?? 0,
         maxPerCall: this.deps.maxPerCall,
         readChunk,
         budget: this.deps.budget,

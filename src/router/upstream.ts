@@ -7,8 +7,6 @@ import type { Head } from '../chain/head.js';
 import type { UpstreamErrorKind } from '../chain/upstream-error.js';
 
 export type { UpstreamErrorKind };
-export type { BalancesRead } from './tag-reads.js';
-import type { BalancesRead } from './tag-reads.js';
 
 /**
  * How one upstream call ended: 'ok', the kind of failure, or 'hedge' for a call withdrawn because
@@ -29,6 +27,15 @@ export interface BalanceRead {
   /** Upstream round trip of the read that produced the value. */
   readonly latencyMs: number;
   readonly provider: string;
+}
+
+export interface BalancesRead {
+  /** Wei per address, in the order asked. */
+  readonly wei: readonly bigint[];
+  /** Slowest upstream round trip the read needed. */
+  readonly latencyMs: number;
+  /** HTTP requests the read sent. */
+  readonly requests: number;
 }
 
 /** A verified read (src/verify/): the balance proven against the state root of a quorum's block. */

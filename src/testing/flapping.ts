@@ -1,6 +1,6 @@
 /**
  * One provider flapping through every fault while clients keep asking: the scenario behind the
- * flapping test and the README's Resilience numbers (bench/resilience-run.ts).
+ * flapping test and the numbers in bench/README.md, `npm run bench:resilience` (bench/resilience-run.ts).
  */
 import type { Fault, FaultRule } from './fault-proxy.js';
 import { drive, sleep, type LoadResult, type RouterFixture } from './router-fixture.js';

@@ -5,7 +5,7 @@
  * and then one `result` line as JSON on stdout.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadSharedCacheConfig } from '../cache/shared-cache-config.js';
+import { loadSharedCacheConfig } from '../config/shared-cache-config.js';
 import { SharedCache } from '../cache/shared-cache.js';
 
 const config = loadSharedCacheConfig(process.env)!;

@@ -1,6 +1,6 @@
 /**
  * The CPU part of a verified read as one serializable task, so it can run inline or on a piscina
- * worker (bench/verify.bench.ts measures both; the README's "Verified balances" has the numbers).
+ * worker (bench/verify.bench.ts measures both; bench/README.md has the numbers).
  */
 import { verifyAccountProof } from './account-proof.js';
 

@@ -4,7 +4,7 @@
  * The password never leaves this object except to the client: `redactedUrl` is what logs and
  * errors show, and `secrets` joins the service's list of strings to scrub from any text.
  */
-import { ConfigError } from '../config/config.js';
+import { ConfigError } from './config-error.js';
 import { redactUrl } from '../observability/redact.js';
 
 export interface SharedCacheConfig {

@@ -8,7 +8,7 @@
  * half-open -> closed on the probe's success; -> open (longer cooldown) on its failure.
  * The re-open count forgets after the breaker has stayed closed for `forgetAfterMs`.
  * When every provider is open the router still asks them (last resort, see provider-router.ts): a
- * success then closes the circuit at once; a failure changes nothing (no longer cooldown).
+ * success then closes the circuit at once; a failure changes nothing (its cooldown does not grow).
  *
  * Rate limits are not failures: the provider is fine, it asked us to wait. They cool it for the
  * time it named (Retry-After, error.data.backoff_seconds) or 30 s, without touching the breaker.
