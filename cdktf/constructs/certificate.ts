@@ -1,7 +1,7 @@
 // An ACM certificate for API_DOMAIN (and this region's own name, <region>.<API_DOMAIN>), validated
 // by DNS records in HOSTED_ZONE_ID. The listeners take `arn`, which resolves only once ACM has
 // issued the certificate, so a listener never starts with an unvalidated one.
-import { TerraformIterator } from 'cdktf';
+import { TerraformIterator, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate/index.js';
 import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificate-validation/index.js';
@@ -33,7 +33,13 @@ export class Certificate extends Construct {
       // A renamed domain gets its new certificate onto the listeners before the old one goes.
       lifecycle: { createBeforeDestroy: true },
     });
-    const options = TerraformIterator.fromComplexList(this.certificate.domainValidationOptions, 'domain_name');
+    // Keyed straight off the set: domain_name is known at plan time, but tolist() over a set whose
+    // records are still unknown is wholly unknown, and a fresh apply fails on the for_each
+    // (fromComplexList wraps it in tolist).
+    const address = `${this.certificate.terraformResourceType}.${this.certificate.friendlyUniqueId}`;
+    const options = TerraformIterator.fromMap(
+      Token.asAnyMap(`\${{ for option in ${address}.domain_validation_options : option.domain_name => option }}`),
+    );
     const records = new Route53Record(this, 'validation', {
       forEach: options,
       zoneId: props.domain.hostedZoneId,

@@ -49,6 +49,9 @@ from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.ec2.models.security_groups import SecurityGroupRule  # noqa: E402
 from moto.ecs.models import EC2ContainerServiceBackend, ecs_backends  # noqa: E402
 from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
+from moto.route53 import models as route53_models  # noqa: E402
+from moto.acm.models import CertBundle  # noqa: E402
+from moto.acm.responses import AWSCertificateManagerResponse  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
     create_backend_app,
@@ -395,6 +398,37 @@ CodeDeployResponse.update_application = update_application
 
 
 # --- other gaps this stack hits ---------------------------------------------------------------
+# Route53 zone ids start with Z in AWS (HOSTED_ZONE_ID is checked for that); moto's do not.
+_create_route53_zone_id = route53_models.create_route53_zone_id
+route53_models.create_route53_zone_id = lambda *args, **kwargs: "Z" + _create_route53_zone_id(*args, **kwargs)[1:]
+
+# ACM ignores RequestCertificate's KeyAlgorithm and describes every certificate as RSA_2048
+# (a perpetual replacement in Terraform's plan).
+ACM_KEY_ALGORITHMS = {}
+_request_certificate = AWSCertificateManagerResponse.request_certificate
+
+
+def request_certificate(self):
+    body = _request_certificate(self)
+    arn = json.loads(body if isinstance(body, str) else body[0]).get("CertificateArn")
+    if arn and self._get_param("KeyAlgorithm"):
+        ACM_KEY_ALGORITHMS[arn] = self._get_param("KeyAlgorithm")
+    return body
+
+
+_describe_certificate = CertBundle.describe
+
+
+def describe_certificate(self):
+    result = _describe_certificate(self)
+    if self.arn in ACM_KEY_ALGORITHMS:
+        result["Certificate"]["KeyAlgorithm"] = ACM_KEY_ALGORITHMS[self.arn]
+    return result
+
+
+AWSCertificateManagerResponse.request_certificate = request_certificate
+CertBundle.describe = describe_certificate
+
 # ECS drops healthCheckGracePeriodSeconds and enableECSManagedTags (a perpetual Terraform diff).
 ECS_SERVICE_EXTRAS = {
     "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",

@@ -15,6 +15,8 @@ export interface MotoOptions {
   /** Images whose green tasks never pass health checks: deployments of them end Failed. */
   readonly unhealthyImages?: readonly string[];
   readonly stepSeconds?: number;
+  /** Extra environment for moto itself (for example MOTO_ACM_VALIDATION_WAIT). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 function python(): string {
@@ -45,6 +47,7 @@ export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
         MOTO_IAM_LOAD_MANAGED_POLICIES: 'true',
         MOTO_CODEDEPLOY_STEP_SECONDS: String(options.stepSeconds ?? 1),
         MOTO_CODEDEPLOY_UNHEALTHY_IMAGES: (options.unhealthyImages ?? []).join(','),
+        ...options.env,
       },
       startTimeoutMs: 60_000,
     },
@@ -106,4 +109,24 @@ export async function queryMoto(
   const text = await response.text();
   if (!response.ok) throw new Error(`${target.service} ${params.Action}: HTTP ${response.status} ${text}`);
   return text;
+}
+
+/** Route53 CreateHostedZone (REST XML; no Route53 SDK client in this project); returns the zone id. */
+export async function createHostedZone(endpoint: string, name: string): Promise<string> {
+  const body =
+    '<CreateHostedZoneRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/">' +
+    `<Name>${name}</Name><CallerReference>e2e-${Date.now()}</CallerReference></CreateHostedZoneRequest>`;
+  const response = await fetch(`${endpoint}/2013-04-01/hostedzone`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/xml',
+      authorization: 'AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`route53 CreateHostedZone: HTTP ${response.status} ${text}`);
+  const id = /<Id>\/hostedzone\/([^<]+)<\/Id>/.exec(text)?.[1];
+  if (id === undefined) throw new Error(`route53 CreateHostedZone: no zone id in ${text}`);
+  return id;
 }
