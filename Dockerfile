@@ -21,8 +21,10 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# --omit=optional too: viem's optional peer typescript is also our devDependency, which npm books
+# as devOptional and --omit=dev alone installs (piscina's optional thread-priority addon goes too).
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+    npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
 # uWS 20.57 ships binaries for every platform and Node version. Keep only this platform's, check it
 # against the sha256 the repository records, and load it here, so a changed binary or an
 # incompatible base image (glibc, architecture) fails the build instead of production. The 20.30

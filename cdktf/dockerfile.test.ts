@@ -121,7 +121,7 @@ describe('what the image does', () => {
     cpSync(join(root, 'src', 'http', 'uws-binaries.sha256'), join(app, 'uws-binaries.sha256'));
     const install = await run(
       'npm',
-      ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'],
+      ['ci', '--omit=dev', '--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline'],
       { cwd: app, timeoutMs: 180_000, env: { ...process.env, npm_config_update_notifier: 'false' } },
     );
     assert.equal(install.code, 0, `npm ci --omit=dev failed:\n${install.stdout}${install.stderr}`);
