@@ -3,6 +3,7 @@
  * URIs. Pure: reads only its argument; loadConfig spreads the result into Config.
  */
 import { ConfigError } from './config-error.js';
+import { oneOf, raw, type Env } from './env-parsers.js';
 
 export interface DocsConfig {
   /** DOCS=on (default): GET /docs serves the API reference; off: /docs is 404. */
@@ -14,12 +15,8 @@ export interface DocsConfig {
   readonly publicBaseUrl: string | undefined;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 export function loadDocsConfig(env: Env): DocsConfig {
-  const docs = env.DOCS?.trim().toLowerCase() || 'on';
-  if (docs !== 'on' && docs !== 'off') throw new ConfigError(`DOCS must be one of on, off, got "${env.DOCS!.trim()}"`);
-  return { docs: docs === 'on', publicBaseUrl: publicBaseUrl(env.PUBLIC_BASE_URL?.trim() || undefined) };
+  return { docs: oneOf(env, 'DOCS', ['on', 'off'], 'on') === 'on', publicBaseUrl: publicBaseUrl(raw(env, 'PUBLIC_BASE_URL')) };
 }
 
 function publicBaseUrl(value: string | undefined): string | undefined {

@@ -10,8 +10,7 @@
  */
 import { KNOWN_NETWORKS, knownByChainId, parseNetworkRef, rpcUrlsVariable } from '../chain/networks.js';
 import { ConfigError } from './config-error.js';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import { list, number, raw, type Env, type NumberRule } from './env-parsers.js';
 
 /** Where one network's providers come from. */
 export interface ProviderSources {
@@ -31,10 +30,8 @@ export interface NetworkSelection extends ProviderSources {
 const INFURA_DEFAULT = 'mainnet';
 const INFURA_NETWORK = /^[a-z0-9-]+$/;
 
-function raw(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
+/** EXPECTED_CHAIN_ID's rule, with NETWORKS (checked against the default network) or without. */
+export const CHAIN_ID: NumberRule = { integer: true, min: 1, what: 'a positive integer chain id' };
 
 /** Today's single network: RPC_URLS, INFURA_URL and Infura on INFURA_NETWORK (default mainnet). */
 export function singleNetworkSources(env: Env): ProviderSources {
@@ -47,15 +44,11 @@ export function singleNetworkSources(env: Env): ProviderSources {
 
 /** The networks NETWORKS lists, the default first; undefined when NETWORKS is unset. */
 export function networkSelections(env: Env): NetworkSelection[] | undefined {
-  const value = raw(env, 'NETWORKS');
-  if (value === undefined) return undefined;
+  if (raw(env, 'NETWORKS') === undefined) return undefined;
   if (raw(env, 'INFURA_NETWORK') !== undefined) {
     throw new ConfigError('INFURA_NETWORK applies only without NETWORKS: remove it (with NETWORKS, Infura serves each listed network it has)');
   }
-  const entries = value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
+  const entries = list(env, 'NETWORKS');
   if (entries.length === 0) throw new ConfigError('NETWORKS must list at least one network name or chain id');
   const seen = new Map<number, number>();
   const selections = entries.map((entry, i): NetworkSelection => {
@@ -76,10 +69,10 @@ export function networkSelections(env: Env): NetworkSelection[] | undefined {
     };
   });
   refuseStrayVariables(env, selections);
-  const expected = raw(env, 'EXPECTED_CHAIN_ID');
-  if (expected !== undefined && expected !== String(selections[0]!.chainId)) {
+  const expected = number(env, 'EXPECTED_CHAIN_ID', undefined, CHAIN_ID);
+  if (expected !== undefined && expected !== selections[0]!.chainId) {
     throw new ConfigError(
-      `EXPECTED_CHAIN_ID (${quote(expected)}) differs from the chain id of the default network ${selections[0]!.name} (${selections[0]!.chainId}): with NETWORKS, leave it unset`,
+      `EXPECTED_CHAIN_ID (${quote(raw(env, 'EXPECTED_CHAIN_ID')!)}) differs from the chain id of the default network ${selections[0]!.name} (${selections[0]!.chainId}): with NETWORKS, leave it unset`,
     );
   }
   return selections;

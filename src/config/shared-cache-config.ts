@@ -5,6 +5,7 @@
  * errors show, and `secrets` joins the service's list of strings to scrub from any text.
  */
 import { ConfigError } from './config-error.js';
+import { number, POSITIVE_INT, raw, type Env } from './env-parsers.js';
 import { redactUrl } from '../observability/redact.js';
 
 export interface SharedCacheConfig {
@@ -31,21 +32,19 @@ export const SHARED_CACHE_DEFAULTS = Object.freeze({
   SHARED_CACHE_TTL_SECONDS: 60,
 });
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 /**
  * Redacted form of any redis URL: scheme, host, port and db; user and password become `***@`.
  * The provider URLs' rule (observability/redact.ts) does exactly that for redis:// and rediss://.
  */
-export function redactRedisUrl(raw: string): string {
-  return redactUrl(raw);
+export function redactRedisUrl(value: string): string {
+  return redactUrl(value);
 }
 
-export function parseRedisUrl(raw: string): Omit<SharedCacheConfig, 'keyPrefix' | 'timeoutMs' | 'ttlSeconds'> {
-  const shown = redactRedisUrl(raw);
+export function parseRedisUrl(value: string): Omit<SharedCacheConfig, 'keyPrefix' | 'timeoutMs' | 'ttlSeconds'> {
+  const shown = redactRedisUrl(value);
   let url: URL;
   try {
-    url = new URL(raw);
+    url = new URL(value);
   } catch {
     throw new ConfigError(`REDIS_URL must be redis://[user:password@]host:port[/db] or rediss://..., got ${shown}`);
   }
@@ -72,26 +71,18 @@ export function parseRedisUrl(raw: string): Omit<SharedCacheConfig, 'keyPrefix' 
   });
 }
 
-function positiveInteger(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
 /** undefined when REDIS_URL is unset or empty: no shared cache. */
 export function loadSharedCacheConfig(env: Env): SharedCacheConfig | undefined {
-  const raw = env.REDIS_URL?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  const keyPrefix = env.REDIS_KEY_PREFIX ?? SHARED_CACHE_DEFAULTS.REDIS_KEY_PREFIX;
+  const url = raw(env, 'REDIS_URL');
+  if (url === undefined) return undefined;
+  const keyPrefix = raw(env, 'REDIS_KEY_PREFIX') ?? SHARED_CACHE_DEFAULTS.REDIS_KEY_PREFIX;
   if (keyPrefix.length > 64 || /[\s{}]/.test(keyPrefix)) {
     throw new ConfigError(`REDIS_KEY_PREFIX must be at most 64 characters without spaces or braces, got "${keyPrefix}"`);
   }
   return Object.freeze({
-    ...parseRedisUrl(raw),
+    ...parseRedisUrl(url),
     keyPrefix,
-    timeoutMs: positiveInteger(env, 'REDIS_TIMEOUT_MS', SHARED_CACHE_DEFAULTS.REDIS_TIMEOUT_MS),
-    ttlSeconds: positiveInteger(env, 'SHARED_CACHE_TTL_SECONDS', SHARED_CACHE_DEFAULTS.SHARED_CACHE_TTL_SECONDS),
+    timeoutMs: number(env, 'REDIS_TIMEOUT_MS', SHARED_CACHE_DEFAULTS.REDIS_TIMEOUT_MS, POSITIVE_INT),
+    ttlSeconds: number(env, 'SHARED_CACHE_TTL_SECONDS', SHARED_CACHE_DEFAULTS.SHARED_CACHE_TTL_SECONDS, POSITIVE_INT),
   });
 }
