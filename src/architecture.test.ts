@@ -14,12 +14,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MAX_LINES = 300;
 /**
  * Files still past the bound, each at most as long as it is now, so they can only shrink until
- * they are split (config.ts: parsers, providers, keys; rpc-client.ts: HTTP exchange apart from
- * JSON-RPC framing; request-flow.ts: the context apart from the flow). Remove an entry when its split lands.
+ * they are split (config.ts: parsers, providers, keys). Remove an entry when its split lands.
  */
 const NOT_YET_SPLIT: ReadonlyMap<string, number> = new Map([
   ['src/config/config.ts', 460],
-  ['src/http/request-flow.ts', 334],
 ]);
 
 let graph: Promise<DependencyTree> | undefined;
