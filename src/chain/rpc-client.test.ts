@@ -3,7 +3,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { startAnvil, type AnvilNode } from '../dev/local-devnet.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../testing/fault-proxy.js';
 import { Cancel } from './cancel.js';
-import { RawJson, RpcClient } from './rpc-client.js';
+import { RawJson } from './json-rpc.js';
+import { RpcClient } from './rpc-client.js';
 import { UpstreamError, type UpstreamErrorKind } from './upstream-error.js';
 
 let node: AnvilNode;

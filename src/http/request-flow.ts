@@ -1,6 +1,6 @@
 /**
  * What every route does around its own work, in one place: open a request (its id, URL, start
- * time, CORS headers, the shape checks and, when configured, API key and rate limit), guard the
+ * time, CORS headers, the checks of request-admission.ts), guard the
  * handler (a throw answers 500 with its stack logged), answer it exactly once (`reply`, `refuse`,
  * `respond`, `fail`: each a no-op once the request is answered or its client gone), and count the
  * finished request (metrics, trace end, a debug access line). Methods on one object, so the per-request calls stay
@@ -14,7 +14,8 @@ import type { Logger } from '../observability/logger.js';
 import { ROUTES, type HttpRecorder } from '../observability/metrics.js';
 import type { RequestTrace } from '../observability/request-trace.js';
 import { LATEST, type BlockTag } from '../chain/block-tag.js';
-import { AccessControl, MAX_URL_LENGTH, screen, type Payer, type Rejection } from './admission.js';
+import type { Payer, Rejection } from './admission.js';
+import { RequestAdmission, type Checks } from './request-admission.js';
 import { Cors } from './cors.js';
 import { RequestIds } from './request-id.js';
 import {
@@ -29,7 +30,6 @@ import {
   type ProblemOptions,
 } from './responses.js';
 
-const LIMITER_SWEEP_MS = 10_000;
 /** Client went away before the answer (nginx's convention); counted, never written. */
 export const CLIENT_CLOSED = 499;
 
@@ -88,12 +88,7 @@ export type RefuseOptions = ReplyOptions & Pick<ProblemOptions, 'instance' | 'ex
 export interface RouteOptions {
   /** 'any': the method as sent (405 and 404 handlers); else the one the route is registered for. */
   readonly method: 'get' | 'post' | 'options' | 'any';
-  /**
-   * 'none': no checks; 'shape': URL and body checks; 'admit': those plus API key and rate limit
-   * when configured; 'identify': shape checks and the API key, the tokens taken later by `charge`
-   * (a batch counts its addresses).
-   */
-  readonly checks: 'none' | 'shape' | 'admit' | 'identify';
+  readonly checks: Checks;
   /** Largest request body the route reads (default: admission's MAX_BODY_BYTES). */
   readonly maxBody?: number;
   /** CORS response headers on every answer (the balance route and its 405). */
@@ -107,9 +102,8 @@ export class RequestFlow {
   readonly cors: Cors | undefined;
   /** Requests waiting on an upstream read (the drain on shutdown and the inflight gauge read this). */
   inflight = 0;
-  private readonly access: AccessControl | undefined;
+  private readonly admission: RequestAdmission;
   private readonly accessLog: boolean;
-  private readonly sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     config: Config,
@@ -117,15 +111,9 @@ export class RequestFlow {
     private readonly log: Logger,
   ) {
     this.cors = config.corsOrigins.length === 0 ? undefined : new Cors(config.corsOrigins);
-    this.access = AccessControl.needed(config) ? new AccessControl(config, recorder) : undefined;
+    this.admission = new RequestAdmission(config, recorder);
     this.accessLog = log.isLevelEnabled('debug');
     recorder.inflight = () => this.inflight;
-    const limiter = this.access?.clients;
-    if (limiter !== undefined) {
-      recorder.limiterClients = () => limiter.size;
-      recorder.limiterCapacity = config.rateLimitMaxClients;
-      this.sweeper = setInterval(() => limiter.sweep(performance.now()), LIMITER_SWEEP_MS).unref();
-    }
   }
 
   /**
@@ -156,21 +144,15 @@ export class RequestFlow {
     const method = options.method === 'any' ? req.getCaseSensitiveMethod().toLowerCase() : options.method;
     const headers = options.cors === true && this.cors !== undefined ? this.cors.headers(req.getHeader('origin')) : NO_HEADERS;
     const ctx = new RequestContext(res, route, id, req.getUrl(), method, started, headers);
-    if (options.checks !== 'none' && this.refused(ctx, req, options.checks === 'admit', options.maxBody)) return undefined;
-    if (options.checks === 'identify' && this.access !== undefined) {
-      const who = this.access.identify(res, req);
-      if ('refusal' in who) {
-        this.answerRefusal(ctx, who.refusal);
-        return undefined;
-      }
-      ctx.payer = who.payer;
-    }
-    return ctx;
+    const refusal = this.admission.refusal(ctx, res, req, options.checks, options.maxBody);
+    if (refusal === undefined) return ctx;
+    this.refuse(ctx, refusal.code, refusal.detail, { extra: refusal.extra, headers: refusal.headers, close: refusal.close, omitBody: ctx.method === 'head' });
+    return undefined;
   }
 
   /** Takes `n` rate-limit tokens from the request's payer (checks 'identify'); undefined: go ahead. */
   charge(ctx: RequestContext, n: number): Rejection | undefined {
-    return this.access === undefined ? undefined : this.access.charge(ctx.payer, n, performance.now());
+    return this.admission.charge(ctx.payer, n);
   }
 
   /**
@@ -294,25 +276,6 @@ export class RequestFlow {
     else if (error.status >= 500) this.log.warn(fields, 'request failed');
   }
 
-  /** Shape checks and, when `admit`, API key and rate limit; answers and returns true when refused. */
-  private refused(ctx: RequestContext, req: HttpRequest, admit: boolean, maxBody?: number): boolean {
-    const { res, url, method } = ctx;
-    const contentLength = req.getHeader('content-length');
-    const transferEncoding = req.getHeader('transfer-encoding');
-    let refusal =
-      url.length > MAX_URL_LENGTH || contentLength !== '' || transferEncoding !== ''
-        ? screen(url, method, contentLength, transferEncoding, maxBody)
-        : undefined;
-    if (refusal === undefined && admit && this.access !== undefined) refusal = this.access.admit(res, req, ctx.started);
-    if (refusal === undefined) return false;
-    this.answerRefusal(ctx, refusal);
-    return true;
-  }
-
-  private answerRefusal(ctx: RequestContext, refusal: Rejection): void {
-    this.refuse(ctx, refusal.code, refusal.detail, { extra: refusal.extra, headers: refusal.headers, close: refusal.close, omitBody: ctx.method === 'head' });
-  }
-
   /** A handler threw: our bug. Logged with its stack; a 500 if the response is still open. */
   private threw(res: HttpResponse, ctx: RequestContext | undefined, error: unknown): void {
     this.log.error({ reqId: ctx?.requestId, ...errorLogFields(error) }, 'handler threw');
@@ -329,6 +292,6 @@ export class RequestFlow {
   }
 
   close(): void {
-    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.admission.close();
   }
 }

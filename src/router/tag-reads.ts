@@ -7,7 +7,7 @@
 import type { BlockSource } from '../chain/block-resolver.js';
 import { parseBlock, parseQuantity, type Head } from '../chain/head.js';
 import { decodeBalances, encodeBalances, MULTICALL3, NO_CONTRACT } from '../chain/multicall.js';
-import { RawJson } from '../chain/rpc-client.js';
+import { RawJson } from '../chain/json-rpc.js';
 import { UpstreamError } from '../chain/upstream-error.js';
 import { ServiceError } from '../errors.js';
 import type { Cancel } from '../chain/cancel.js';
