@@ -6,7 +6,7 @@
  */
 import { startApp, type App } from './app.js';
 import { rpcUrlsVariable } from './chain/networks.js';
-import { ConfigError, loadConfig, PROVIDER_VARIABLES, type Config } from './config/config.js';
+import { ConfigError, loadConfig, PROVIDER_VARIABLES, type Config, type ProviderConfig } from './config/config.js';
 import { errorLogFields } from './errors.js';
 import { logUwsBuild } from './http/uws.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -46,19 +46,22 @@ export function unservedNetworks(config: Config): LocalNetwork[] {
 }
 
 /**
- * The one place the provider rule lives: production needs a provider on every network; development
- * without one gets local chains when the entry point has them to offer, and is refused otherwise.
+ * The one place the provider rule lives: production needs a configured provider; development
+ * without one gets the local chain when the entry point has one to offer, and is refused otherwise.
  */
 export function missingProvider(config: Config, canServeLocally: boolean): string | undefined {
   const networks = config.networks ?? [];
   // One router per network is not wired yet: refuse rather than answer every network from the default one.
   if (networks.length > 1) return `NETWORKS lists ${networks.length} networks; this build serves one: list only ${networks[0]!.name}`;
-  if (unservedNetworks(config).length === 0 || (canServeLocally && !config.production)) return undefined;
-  const unserved = networks.find((network) => network.providers.length === 0);
-  const set = (unserved?.variables ?? PROVIDER_VARIABLES).join(', ');
-  const where = unserved !== undefined && networks.length > 1 ? ` for ${unserved.name}` : '';
-  if (config.production) return `NODE_ENV=production needs an upstream provider${where}: set one of ${set}`;
-  return `no upstream provider${where}: set one of ${set} (npm start serves a local devnet instead)`;
+  if (config.providers.length > 0) return undefined;
+  const set = (networks[0]?.variables ?? PROVIDER_VARIABLES).join(', ');
+  if (config.production) return `NODE_ENV=production needs an upstream provider: set one of ${set}`;
+  if (!canServeLocally) return `no upstream provider: set one of ${set} (npm start serves a local devnet instead)`;
+  return undefined;
+}
+
+export function withProvider(config: Config, provider: ProviderConfig): Config {
+  return Object.freeze({ ...config, providers: Object.freeze([provider]) });
 }
 
 /**
