@@ -51,17 +51,20 @@ export function unservedNetworks(config: Config): LocalNetwork[] {
  */
 export function missingProvider(config: Config, canServeLocally: boolean): string | undefined {
   const networks = config.networks ?? [];
-  // One router per network is not wired yet: refuse rather than answer every network from the default one.
-  if (networks.length > 1) return `NETWORKS lists ${networks.length} networks; this build serves one: list only ${networks[0]!.name}`;
-  if (config.providers.length > 0) return undefined;
-  const set = (networks[0]?.variables ?? PROVIDER_VARIABLES).join(', ');
-  if (config.production) return `NODE_ENV=production needs an upstream provider: set one of ${set}`;
-  if (!canServeLocally) return `no upstream provider: set one of ${set} (npm start serves a local devnet instead)`;
+  const bare = networks.find((n) => n.providers.length === 0);
+  if (config.providers.length > 0 && bare === undefined) return undefined;
+  const set = (bare?.variables ?? PROVIDER_VARIABLES).join(', ');
+  const which = bare === undefined || networks.length === 1 ? '' : ` for network ${bare.name}`;
+  if (config.production) return `NODE_ENV=production needs an upstream provider${which}: set one of ${set}`;
+  if (!canServeLocally) return `no upstream provider${which}: set one of ${set} (npm start serves a local devnet instead)`;
   return undefined;
 }
 
+/** `config` with `provider` as the default network's only provider. */
 export function withProvider(config: Config, provider: ProviderConfig): Config {
-  return Object.freeze({ ...config, providers: Object.freeze([provider]) });
+  const providers = Object.freeze([provider]);
+  const networks = config.networks?.map((n, i) => (i === 0 ? Object.freeze({ ...n, providers }) : n));
+  return Object.freeze({ ...config, providers, networks: networks === undefined ? undefined : Object.freeze(networks) });
 }
 
 /**
