@@ -6,7 +6,7 @@
  */
 import { startApp, type App } from './app.js';
 import { rpcUrlsVariable } from './chain/networks.js';
-import { ConfigError, loadConfig, PROVIDER_VARIABLES, type Config, type ProviderConfig } from './config/config.js';
+import { ConfigError, loadConfig, PROVIDER_VARIABLES, type Config } from './config/config.js';
 import { errorLogFields } from './errors.js';
 import { logUwsBuild } from './http/uws.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -58,13 +58,6 @@ export function missingProvider(config: Config, canServeLocally: boolean): strin
   if (config.production) return `NODE_ENV=production needs an upstream provider${which}: set one of ${set}`;
   if (!canServeLocally) return `no upstream provider${which}: set one of ${set} (npm start serves a local devnet instead)`;
   return undefined;
-}
-
-/** `config` with `provider` as the default network's only provider. */
-export function withProvider(config: Config, provider: ProviderConfig): Config {
-  const providers = Object.freeze([provider]);
-  const networks = config.networks?.map((n, i) => (i === 0 ? Object.freeze({ ...n, providers }) : n));
-  return Object.freeze({ ...config, providers, networks: networks === undefined ? undefined : Object.freeze(networks) });
 }
 
 /**

@@ -133,3 +133,40 @@ describe('npm start stopping', () => {
     }
   });
 });
+
+describe('npm start with NETWORKS', () => {
+  it('answers each network from its own seeded anvil on its chain id, and stops them all on SIGTERM', async () => {
+    const dev = startDev({ NETWORKS: 'mainnet,base' });
+    try {
+      const urls = await dev.anvilUrls(2);
+      const [, port] = (await dev.logged(/"port":(\d+)[^\n]*"msg":"listening"/g, 1))[0]!;
+      const chains = Object.fromEntries(await Promise.all(urls.map(async (url) => [await rpc(url, 'eth_chainId'), url] as const)));
+      assert.deepEqual(Object.keys(chains).sort(), ['0x1', '0x2105']);
+      // Base's chain moves on alone: its answer must come from its own anvil, mainnet's from its own.
+      await rpc(chains['0x2105']!, 'anvil_setBalance', [SEED_ADDRESS, '0x2a']);
+      await rpc(chains['0x2105']!, 'anvil_mine', ['0x1']);
+      const get = async (query: string) => {
+        const res = await fetch(`http://127.0.0.1:${port}/address/balance/${SEED_ADDRESS}${query}`);
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      const pick = ({ status, body }: { status: number; body: Record<string, unknown> }) => ({
+        status,
+        network: body.network,
+        chainId: body.chainId,
+        balanceWei: body.balanceWei,
+        blockNumber: body.blockNumber,
+      });
+      assert.deepEqual(pick(await get('')), { status: 200, network: 'mainnet', chainId: 1, balanceWei: String(SEED_BALANCE_WEI), blockNumber: '0x1' });
+      // Pinned by hash (the head may still be the one read at start): only base's anvil has this block.
+      const block = (await rpc(chains['0x2105']!, 'eth_getBlockByNumber', ['latest', false])) as { hash: string };
+      assert.deepEqual(pick(await get(`?network=8453&blockTag=${block.hash}`)), { status: 200, network: 'base', chainId: 8453, balanceWei: '42', blockNumber: '0x2' });
+      const { status, network, chainId } = pick(await get('?network=base'));
+      assert.deepEqual({ status, network, chainId }, { status: 200, network: 'base', chainId: 8453 });
+      dev.server.child.kill('SIGTERM');
+      assert.equal(await dev.exit, 0);
+      for (const url of urls) await assert.rejects(rpc(url, 'eth_chainId'), `${url} is gone`);
+    } finally {
+      await dev.server.stop(1000);
+    }
+  });
+});
