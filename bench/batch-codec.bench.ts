@@ -32,7 +32,7 @@ export async function runBatchCodecBench(options: BatchCodecBenchOptions): Promi
   const weis = Array.from({ length: size }, () => BigInt(`0x${randomBytes(10).toString('hex')}`).toString(10));
   let turn = 0;
   const next = () => pool[turn++ & 63]!;
-  const header = { network: 'mainnet', blockTag: 'latest', blockNumber: '0x10', blockHash: `0x${'ab'.repeat(32)}`, rpcLatencyMs: 1 };
+  const header = { network: 'mainnet', chainId: 1, blockTag: 'latest', blockNumber: '0x10', blockHash: `0x${'ab'.repeat(32)}`, rpcLatencyMs: 1 };
 
   const piscina = new Piscina({
     filename: new URL('./batch-codec-worker.mjs', import.meta.url).href,

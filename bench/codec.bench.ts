@@ -39,7 +39,7 @@ export async function runCodecBench(options: CodecBenchOptions): Promise<{ items
     .add('weiToEther (Intl.NumberFormat, ours)', () => void weiToEther(wei))
     .add('ethers.formatEther (the previous choice)', () => void formatEther(wei))
     .add('format body: balanceBody + JSON.stringify', () =>
-      void JSON.stringify(balanceBody('0xc94770007dda54cF92009BFF0dE90c06F603a09f', 'mainnet', wei, 1.234, { tag: 'latest', number: '0x1234', hash: `0x${'ab'.repeat(32)}` })),
+      void JSON.stringify(balanceBody('0xc94770007dda54cF92009BFF0dE90c06F603a09f', { name: 'mainnet', chainId: 1 }, wei, 1.234, { tag: 'latest', number: '0x1234', hash: `0x${'ab'.repeat(32)}` })),
     );
   await items.run();
 

@@ -92,7 +92,8 @@ export class BalanceApiStack extends TerraformStack {
         PORT: String(names.containerPort),
         // Exactly one proxy (the ALB) sits in front: trust one X-Forwarded-For hop.
         TRUSTED_PROXY_HOPS: '1',
-        EXPECTED_CHAIN_ID: String(config.expectedChainId),
+        // With NETWORKS each network is checked against its own chain id.
+        ...(config.networks === undefined ? { EXPECTED_CHAIN_ID: String(config.expectedChainId) } : { NETWORKS: config.networks.join(',') }),
         LOG_LEVEL: 'info',
         SHUTDOWN_TIMEOUT_MS: '20000',
       },

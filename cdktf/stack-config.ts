@@ -1,6 +1,7 @@
 // The stack's inputs: read once from the environment, validated, frozen. Nothing else in cdktf/
 // reads process.env, so a synth is a pure function of this object.
 import { SERVICE_NAME } from './naming.js';
+import { loadStackNetworks } from './stack-networks.js';
 
 export interface StateBackend {
   readonly kind: 's3';
@@ -48,8 +49,10 @@ export interface StackConfig {
   /** Minutes a green fleet waits on the test listener for `ContinueDeployment`; 0 shifts at once. */
   readonly testTrafficWaitMinutes: number;
   readonly blueTerminationWaitMinutes: number;
-  /** Environment variable names that come from SSM SecureString parameters. */
+  /** Environment variable names that come from SSM SecureString parameters (RPC_URLS_<NAME> per network included). */
   readonly secretNames: readonly string[];
+  /** NETWORKS for the task (canonical names, the default first); undefined: one network, EXPECTED_CHAIN_ID. */
+  readonly networks: readonly string[] | undefined;
   readonly expectedChainId: number;
   /** Requests per 5 minutes per client IP before WAF blocks it. */
   readonly wafRateLimit: number;
@@ -108,7 +111,8 @@ export function loadStackConfig(env: Env): StackConfig {
   const natGateways = int(env, 'NAT_GATEWAYS', 2, 1, 2) as 1 | 2;
   const minCount = int(env, 'MIN_TASKS', 2, 2, 100);
   const maxCount = int(env, 'MAX_TASKS', 10, minCount, 200);
-  const secretNames = list(env, 'SECRET_NAMES', DEFAULT_SECRETS);
+  const networks = loadStackNetworks(env);
+  const secretNames = [...new Set([...list(env, 'SECRET_NAMES', DEFAULT_SECRETS), ...networks.secretNames])];
   for (const name of secretNames) {
     if (!ENV_NAME.test(name)) {
       throw new Error(`SECRET_NAMES must list environment variable names, got "${name}"`);
@@ -150,6 +154,7 @@ export function loadStackConfig(env: Env): StackConfig {
     testTrafficWaitMinutes: int(env, 'TEST_TRAFFIC_WAIT_MINUTES', 30, 0, 2880),
     blueTerminationWaitMinutes: int(env, 'BLUE_TERMINATION_WAIT_MINUTES', 15, 0, 2880),
     secretNames: Object.freeze(secretNames),
+    networks: networks.names,
     expectedChainId: int(env, 'EXPECTED_CHAIN_ID', 1, 1, Number.MAX_SAFE_INTEGER),
     wafRateLimit: int(env, 'WAF_RATE_LIMIT', 2000, 100, 2_000_000_000),
     sharedCache: onOff(env, 'SHARED_CACHE', true),

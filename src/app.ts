@@ -3,7 +3,8 @@
  * in-process on port 0.
  */
 import { getHeapStatistics } from 'node:v8';
-import { BalanceReader } from './balance/balance-reader.js';
+import { buildNetworks } from './app-networks.js';
+import type { Networks } from './balance/served-networks.js';
 import { BalanceCache } from './cache/balance-cache.js';
 import { AddressMemo } from './codec/address.js';
 import { createCodec } from './codec/codec-pool.js';
@@ -13,7 +14,6 @@ import { createServer, type RunningServer } from './http/server.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics, SERVICE_VERSION } from './observability/metrics.js';
 import { createTracing } from './observability/tracing.js';
-import { ProviderRouter } from './router/provider-router.js';
 import type { CallObserver, Upstream } from './router/upstream.js';
 import type { SharedCache } from './cache/shared-cache.js';
 
@@ -22,7 +22,10 @@ export interface App {
   /** Port of /metrics when ADMIN_PORT is set (otherwise /metrics is on `port`). */
   readonly adminPort: number | undefined;
   readonly config: Config;
+  /** The default network's router. */
   readonly upstream: Upstream;
+  /** Every served network (NETWORKS, or the one network), the default first. */
+  readonly networks: Networks;
   readonly cache: BalanceCache;
   readonly metrics: Metrics;
   /** The shared Redis level when REDIS_URL is set. */
@@ -51,33 +54,34 @@ function checkHeapFits(config: Config, log: Logger): void {
  * rule: run-service.ts). Knows nothing of local chains.
  */
 export async function startApp(config: Config, log: Logger): Promise<App> {
-  const metrics = new Metrics();
+  const metrics = new Metrics({ networkLabel: config.networks !== undefined });
   const tracing = await createTracing(config, log, SERVICE_VERSION);
   const traced = tracing.onUpstreamCall;
-  const onCall: CallObserver =
-    traced === undefined
-      ? metrics.onUpstreamCall
+  const observer = (network: string): CallObserver => {
+    const counted = metrics.upstreamObserver(network);
+    return traced === undefined
+      ? counted
       : (provider, method, outcome, latencyMs, calls) => {
-          metrics.onUpstreamCall(provider, method, outcome, latencyMs, calls);
+          counted(provider, method, outcome, latencyMs, calls);
           traced(provider, method, outcome, latencyMs, calls);
         };
-  const upstream: Upstream = new ProviderRouter(config, log, { onCall });
+  };
   const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
   const codec = createCodec(config.workers);
   const memo = new AddressMemo(config.addressChecksum);
   const sharedCache = await startSharedCache(config, log, metrics);
-  const reader = new BalanceReader(upstream, cache, sharedCache);
-  metrics.watch({ cache, upstream, codec });
+  const networks = await buildNetworks({ config, log, cache, sharedCache, observer });
+  const upstream = networks.default.router;
+  const closeRouters = () => Promise.allSettled(networks.all.map((n) => n.router.close()));
+  metrics.watch({ cache, networks: networks.all, codec });
   let server: RunningServer | undefined;
   try {
     // Serve even when no provider answers yet: /healthz keeps the task alive, /readyz says 503, and
-    // requests get 502 until a provider recovers.
-    await upstream.start().catch((error: unknown) => log.error(errorLogFields(error), 'no usable provider at start'));
-    // Learn the head before taking traffic, so the first request does not pay for it.
-    await upstream.head().catch((error: unknown) => log.warn(errorLogFields(error), 'no head yet'));
-    server = await createServer({ config, service: reader, balances: reader, upstream, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing }).listen();
+    // requests get 502 until a provider recovers. Networks start side by side: one down holds up no other.
+    await Promise.all(networks.all.map((n) => startNetwork(n.router, log, n.name)));
+    server = await createServer({ config, networks, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing }).listen();
   } catch (error) {
-    await Promise.allSettled([upstream.close(), codec.close(), tracing.shutdown(), sharedCache?.close()]);
+    await Promise.allSettled([closeRouters(), codec.close(), tracing.shutdown(), sharedCache?.close()]);
     throw error;
   }
   const running = server;
@@ -88,6 +92,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       adminPort: running.adminPort,
       host: config.host,
       network: upstream.network(),
+      networks: networks.names,
       providers: config.providers.length,
       // Which protections are on, so an operator can tell from the first lines (never the keys).
       rateLimitRps: config.rateLimitRps,
@@ -106,6 +111,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     adminPort: running.adminPort,
     config,
     upstream,
+    networks,
     cache,
     metrics,
     sharedCache,
@@ -115,12 +121,18 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         const drained = await running.drain(config.shutdownTimeoutMs);
         if (!drained) log.warn({ inflight: running.inflight() }, 'shutdown timeout: abandoning in-flight requests');
         running.close();
-        await Promise.allSettled([codec.close(), upstream.close(), tracing.shutdown(), sharedCache?.close()]);
+        await Promise.allSettled([codec.close(), closeRouters(), tracing.shutdown(), sharedCache?.close()]);
         return { drained };
       })()),
   };
 }
 
+/** Checks a network's providers and learns its head before traffic, so the first request does not pay for it. */
+async function startNetwork(router: Upstream, log: Logger, name: string): Promise<void> {
+  const fields = (error: unknown) => ({ network: name, ...errorLogFields(error) });
+  await router.start().catch((error: unknown) => log.error(fields(error), 'no usable provider at start'));
+  await router.head().catch((error: unknown) => log.warn(fields(error), 'no head yet'));
+}
 
 /**
  * The shared Redis level, or undefined when REDIS_URL is unset: then not even the module (and

@@ -9,6 +9,8 @@ export const ERRORS = {
   BAD_CHECKSUM: { status: 400, title: 'Address has an invalid EIP-55 checksum' },
   BAD_REQUEST: { status: 400, title: 'Bad request' },
   INVALID_BLOCK_TAG: { status: 400, title: 'Invalid block tag' },
+  UNKNOWN_NETWORK: { status: 400, title: 'Network not served here' },
+  VERIFY_UNSUPPORTED: { status: 400, title: 'Verified reads are not supported on this network' },
   INVALID_BODY: { status: 400, title: 'Invalid request body' },
   TOO_MANY_ADDRESSES: { status: 400, title: 'Too many addresses' },
   INVALID_ADDRESSES: { status: 400, title: 'Invalid addresses' },

@@ -65,7 +65,11 @@ describe('the service process', () => {
       proc.child.kill('SIGTERM');
       assert.equal(await proc.exit, 0);
     } finally {
-      proc.child.kill('SIGKILL');
+      // SIGTERM, which npm passes on: a SIGKILL would end npm alone and orphan the service and its anvil.
+      if (proc.child.exitCode === null && proc.child.signalCode === null) {
+        proc.child.kill('SIGTERM');
+        await proc.exit;
+      }
     }
   });
 

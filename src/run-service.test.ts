@@ -1,4 +1,4 @@
-/** The provider rule with NETWORKS: the variable to set names the network, and several networks are refused until each has its router. */
+/** The provider rule with NETWORKS: the variable to set names the network, and every listed network needs one. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from './config/config.js';
@@ -22,8 +22,13 @@ describe('missingProvider', () => {
     assert.equal(missingProvider(loadConfig({ RPC_URLS: 'http://127.0.0.1:8545' }), false), undefined);
   });
 
-  it('refuses several networks rather than answer them all from the default one', () => {
-    const config = loadConfig({ NETWORKS: 'mainnet,base', RPC_URLS: 'http://127.0.0.1:8545', RPC_URLS_BASE: 'http://127.0.0.1:8546' });
-    assert.equal(missingProvider(config, true), 'NETWORKS lists 2 networks; this build serves one: list only mainnet');
+  it('serves several networks, and names the variables of one left without a provider', () => {
+    const served = loadConfig({ NETWORKS: 'mainnet,base', RPC_URLS: 'http://127.0.0.1:8545', RPC_URLS_BASE: 'http://127.0.0.1:8546' });
+    assert.equal(missingProvider(served, false), undefined);
+    const bare = loadConfig({ NODE_ENV: 'production', NETWORKS: 'mainnet,base', RPC_URLS: 'http://127.0.0.1:8545' });
+    assert.equal(
+      missingProvider(bare, false),
+      'NODE_ENV=production needs an upstream provider for network base: set one of RPC_URLS_BASE, RPC_URLS_8453, INFURA_PROJECT_ID',
+    );
   });
 });

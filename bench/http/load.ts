@@ -13,10 +13,10 @@ import { run } from '../../src/dev/processes.js';
 import { freshAddress, percentile, rpcBody } from './stats.js';
 
 export type LoadMode =
-  /** GET the same path again and again (cache hits). */
-  | { readonly kind: 'fixed'; readonly path: string }
-  /** GET /address/balance/<fresh address> (cache misses). */
-  | { readonly kind: 'fresh-get'; readonly prefix: string }
+  /** GET the same path again and again (cache hits); with `queries`, request n appends queries[n % length]. */
+  | { readonly kind: 'fixed'; readonly path: string; readonly queries?: readonly string[] }
+  /** GET /address/balance/<fresh address> (cache misses), `queries` taken in turn as for 'fixed'. */
+  | { readonly kind: 'fresh-get'; readonly prefix: string; readonly queries?: readonly string[] }
   /** POST eth_getBalance(<fresh address>, block) to a JSON-RPC node. */
   | { readonly kind: 'fresh-rpc'; readonly prefix: string; readonly block: string };
 
@@ -55,9 +55,18 @@ export function runLoad(tool: LoadTool, spec: LoadSpec): Promise<LoadResult> {
 
 /** The wrk script: fresh addresses per thread (thread id in the address), JSON summary on exit. */
 function wrkScript(mode: LoadMode): string {
+  const queries = mode.kind === 'fresh-rpc' ? [] : (mode.queries ?? []);
+  const query = queries.length === 0 ? '""' : `queries[counter % ${queries.length} + 1]`;
   const fresh =
     mode.kind === 'fixed'
-      ? ''
+      ? queries.length === 0
+        ? ''
+        : `
+local counter = 0
+function request()
+  counter = counter + 1
+  return wrk.format("GET", "${mode.path}" .. ${query})
+end`
       : `
 local counter = 0
 function request()
@@ -65,12 +74,13 @@ function request()
   local addr = "0x${mode.prefix}" .. string.format("%08x", tid) .. string.rep("0", 16) .. string.format("%08x", counter)
   ${
     mode.kind === 'fresh-get'
-      ? 'return wrk.format("GET", "/address/balance/" .. addr)'
+      ? `return wrk.format("GET", "/address/balance/" .. addr .. ${query})`
       : `return wrk.format("POST", "/", { ["Content-Type"] = "application/json" }, '{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["' .. addr .. '",' .. '${mode.block}' .. ']}')`
   }
 end`;
   return `
 local threads = {}
+local queries = { ${queries.map((q) => JSON.stringify(q)).join(', ')} }
 tid = 0
 function setup(thread)
   thread:set("tid", #threads)
@@ -122,11 +132,16 @@ async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
     counters.set(client, n + 1);
     return freshAddress(mode.kind === 'fixed' ? '00000000' : mode.prefix, n + 1);
   };
+  let sent = 0;
+  const queries = mode.kind === 'fresh-rpc' ? [] : (mode.queries ?? []);
+  const query = () => (queries.length === 0 ? '' : queries[sent++ % queries.length]!);
   const requests: autocannon.Request[] =
     mode.kind === 'fixed'
-      ? [{ method: 'GET', path: mode.path }]
+      ? queries.length === 0
+        ? [{ method: 'GET', path: mode.path }]
+        : [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `${mode.path}${query()}` }) }]
       : mode.kind === 'fresh-get'
-        ? [{ method: 'GET', setupRequest: (req, ctx) => ({ ...req, path: `/address/balance/${next(ctx)}` }) }]
+        ? [{ method: 'GET', setupRequest: (req, ctx) => ({ ...req, path: `/address/balance/${next(ctx)}${query()}` }) }]
         : [
             {
               method: 'POST',

@@ -38,3 +38,14 @@ export function readSynth(stackDir: string): SynthDoc {
 export function references(value: unknown, address: string): boolean {
   return typeof value === 'string' && value.includes(`\${${address}.`);
 }
+
+/** The `api` container of the one task definition: its plain environment and its secrets. */
+export function apiContainer(doc: SynthDoc): {
+  environment: Array<{ name: string; value: string }>;
+  secrets: Array<{ name: string; valueFrom: string }>;
+} {
+  const all = JSON.parse(doc.one('aws_ecs_task_definition').body.container_definitions as string) as Array<Json & { name: string }>;
+  const api = all.find((c) => c.name === 'api');
+  if (api === undefined) throw new Error('no api container');
+  return api as never;
+}

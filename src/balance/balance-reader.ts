@@ -47,6 +47,11 @@ export class BalanceReader {
     private readonly cache: BalanceCache,
     /** The fleet's second level (REDIS_URL), asked for in-process misses only; undefined: no Redis. */
     private readonly shared?: SharedLevel,
+    /**
+     * Put before every key of the cache this reader shares with other networks' readers: '' for the
+     * default network (its hit builds no string), `<chain id>:` for the others.
+     */
+    private readonly keyPrefix = '',
   ) {}
 
   /**
@@ -56,7 +61,8 @@ export class BalanceReader {
    */
   tryHit(address: string, now?: number, request?: Pick<BalanceRequest, 'verify' | 'tag'>): Buffer | undefined {
     const tag = request?.tag ?? LATEST;
-    const own = request?.verify === true ? verifiedKey(address) : address;
+    const mine = request?.verify === true ? verifiedKey(address) : address;
+    const own = this.keyPrefix === '' ? mine : this.keyPrefix + mine;
     if (tag.kind === 'latest') {
       const head = this.upstream.currentHead(now);
       return head === undefined ? undefined : this.cache.get(own, head, now);
@@ -116,12 +122,12 @@ export class BalanceReader {
       for (const read of reads) if (read.latencyMs > latencyMs) latencyMs = read.latencyMs;
       for (let w = 0; w < waiting.length; w++) ordered[waiting[w]!] = reads[waitingFor[w]!]!.item;
     }
-    return balancesBody({ network: at.network, blockTag: at.echo, blockNumber: head.numberHex, blockHash: head.hash, rpcLatencyMs: latencyMs, stateRoot: at.stateRoot }, ordered);
+    return balancesBody({ network: at.network, chainId: at.chainId, blockTag: at.echo, blockNumber: head.numberHex, blockHash: head.hash, rpcLatencyMs: latencyMs, stateRoot: at.stateRoot }, ordered);
   }
 
   private one(address: string, head: Head, request: BalanceRequest, tag: BlockTag): Promise<Buffer> {
     const echo = blockTagEcho(tag);
-    const cached = this.cache.get(cacheKey(request.verify === true ? verifiedKey(address) : address, echo), head);
+    const cached = this.cache.get(this.keyPrefix + cacheKey(request.verify === true ? verifiedKey(address) : address, echo), head);
     if (cached !== undefined) return Promise.resolve(cached);
     const pinned = this.pin(head, tag, request);
     const body = (at: Pinned) => this.read([address], at).then(([read]) => Buffer.from(bodyFromItem(read!.item, this.parts(at, read!.latencyMs))));
@@ -131,8 +137,9 @@ export class BalanceReader {
   /** The block and what every key read at it shares; a verified read first learns the block's proven state root. */
   private pin(head: Head, tag: BlockTag, request: BalanceRequest): Pinned | Promise<Pinned> {
     const network = this.upstream.network();
-    if (network === undefined) throw new ServiceError('INTERNAL', 'network unknown after a read');
-    const base = { head, echo: blockTagEcho(tag), immutable: isImmutableTag(tag), network, requestId: request.requestId };
+    const chainId = this.upstream.chainId();
+    if (network === undefined || chainId === undefined) throw new ServiceError('INTERNAL', 'network unknown after a read');
+    const base = { head, echo: blockTagEcho(tag), immutable: isImmutableTag(tag), network, chainId, requestId: request.requestId };
     if (request.verify !== true) return { ...base, stateRoot: undefined };
     return this.upstream.verifiedStateRoot(head, request.requestId).then((stateRoot) => ({ ...base, stateRoot }));
   }
@@ -192,10 +199,10 @@ export class BalanceReader {
   }
 
   private parts(at: Pinned, rpcLatencyMs: number): BodyParts {
-    return bodyParts({ network: at.network, rpcLatencyMs, at: { tag: at.echo, number: at.head.numberHex, hash: at.head.hash }, stateRoot: at.stateRoot });
+    return bodyParts({ network: at.network, chainId: at.chainId, rpcLatencyMs, at: { tag: at.echo, number: at.head.numberHex, hash: at.head.hash }, stateRoot: at.stateRoot });
   }
 
   private key(address: string, at: Pinned): string {
-    return cacheKey(at.stateRoot === undefined ? address : verifiedKey(address), at.echo);
+    return this.keyPrefix + cacheKey(at.stateRoot === undefined ? address : verifiedKey(address), at.echo);
   }
 }

@@ -18,6 +18,7 @@ export interface Pinned {
   /** Read at a finalized block, a number or a hash: kept until evicted. */
   readonly immutable: boolean;
   readonly network: string;
+  readonly chainId: number;
   readonly requestId: string;
   /** Set for a verified read: the state root of the quorum-checked header every balance is proven against. */
   readonly stateRoot: string | undefined;

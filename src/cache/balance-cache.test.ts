@@ -123,7 +123,7 @@ describe('BalanceCache, both routes', () => {
   it("makes the single route's body from a batch item on first GET, once", () => {
     const cache = new BalanceCache(60, 10, () => 0);
     const item = balanceItem(A, 1234n);
-    const parts = bodyParts({ network: 'mainnet', rpcLatencyMs: 3.456, at });
+    const parts = bodyParts({ network: 'mainnet', chainId: 1, rpcLatencyMs: 3.456, at });
     cache.setItem(A, head(1), item, parts);
     assert.equal(cache.item(A, head(1)), item);
     const body = cache.get(A, head(1));
@@ -137,7 +137,7 @@ describe('BalanceCache, both routes', () => {
   it("makes a batch item from the single route's body", () => {
     const cache = new BalanceCache(60, 10, () => 0);
     const item = balanceItem(A, 5n);
-    cache.set(A, head(1), Buffer.from(bodyFromItem(item, bodyParts({ network: 'mainnet', rpcLatencyMs: 1, at }))));
+    cache.set(A, head(1), Buffer.from(bodyFromItem(item, bodyParts({ network: 'mainnet', chainId: 1, rpcLatencyMs: 1, at }))));
     assert.equal(cache.item(A, head(1)), item);
   });
 });

@@ -58,9 +58,10 @@ export const NO_CONTRACT = Symbol('no Multicall3 at this block');
 /**
  * The balances an `encodeBalances(addresses)` call returned, in order; NO_CONTRACT for "0x";
  * undefined when the answer is malformed, holds another number of results, or ran at another
- * block than `blockNumber`.
+ * block than `blockNumber`. `blockNumber` undefined: not checked (Arbitrum's EVM answers its L1
+ * block there; the call is pinned by block hash anyway).
  */
-export function decodeBalances(result: unknown, count: number, blockNumber: bigint): bigint[] | typeof NO_CONTRACT | undefined {
+export function decodeBalances(result: unknown, count: number, blockNumber: bigint | undefined): bigint[] | typeof NO_CONTRACT | undefined {
   if (typeof result !== 'string' || !result.startsWith('0x')) return undefined;
   if (result === '0x') return NO_CONTRACT;
   // blockNumber, the array's offset (0x40), its length, one offset per element, and each element
@@ -69,7 +70,7 @@ export function decodeBalances(result: unknown, count: number, blockNumber: bigi
   // than slicing and comparing the hex text word by word.
   const bytes = Buffer.from(result.slice(2), 'hex');
   if (bytes.length !== (3 + 3 * count) * 32 || result.length !== 2 + bytes.length * 2) return undefined;
-  if (uint256(bytes, 0) !== blockNumber || small(bytes, 1) !== 0x40 || small(bytes, 2) !== count) return undefined;
+  if ((blockNumber !== undefined && uint256(bytes, 0) !== blockNumber) || small(bytes, 1) !== 0x40 || small(bytes, 2) !== count) return undefined;
   const balances = new Array<bigint>(count);
   for (let i = 0; i < count; i++) {
     const element = 3 + count + 2 * i;

@@ -24,18 +24,18 @@ function itemText(address: string, balance: string, balanceWei: string): string 
  * the two balances, as the two strings that go around them. Made once per read, shared by its items.
  */
 export interface BodyParts {
-  /** After the address: network and tag. */
+  /** After the address: network, chain id and tag. */
   readonly mid: string;
   /** After the balances: latency, the block, the proof fields and the closing brace. */
   readonly tail: string;
 }
 
-export function bodyParts(read: { readonly network: string; readonly rpcLatencyMs: number; readonly at: BlockAt; readonly stateRoot?: string | undefined }): BodyParts {
+export function bodyParts(read: { readonly network: string; readonly chainId: number; readonly rpcLatencyMs: number; readonly at: BlockAt; readonly stateRoot?: string | undefined }): BodyParts {
   const { at, stateRoot } = read;
   const latency = Math.round(read.rpcLatencyMs * 100) / 100;
   const proof = stateRoot === undefined ? '"verified":false' : `"verified":true,"stateRoot":"${stateRoot}"`;
   return {
-    mid: `,"network":${JSON.stringify(read.network)},"blockTag":"${at.tag}"`,
+    mid: `,"network":${JSON.stringify(read.network)},"chainId":${read.chainId},"blockTag":"${at.tag}"`,
     tail: `,"rpcLatencyMs":${latency},"headBlockNumber":"${at.number}","blockNumber":"${at.number}","blockHash":"${at.hash}",${proof}}`,
   };
 }
@@ -65,6 +65,7 @@ export function checkAddresses(inputs: readonly string[], mode: ChecksumMode): A
 
 export interface BalancesHeader {
   readonly network: string;
+  readonly chainId: number;
   readonly blockTag: string;
   readonly blockNumber: string;
   readonly blockHash: string;
@@ -77,6 +78,7 @@ export interface BalancesHeader {
 export function balancesBody(header: BalancesHeader, items: readonly string[]): string {
   const head = JSON.stringify({
     network: header.network,
+    chainId: header.chainId,
     blockTag: header.blockTag,
     blockNumber: header.blockNumber,
     blockHash: header.blockHash,

@@ -16,6 +16,7 @@ export interface CodecKinds {
     readonly task: {
       readonly address: string;
       readonly network: string;
+      readonly chainId: number;
       /** Decimal string: bigint does not cross structured clone in every runtime we target. */
       readonly wei: string;
       readonly rpcLatencyMs: number;
@@ -36,7 +37,7 @@ export type CodecResult<K extends CodecKind = CodecKind> = CodecKinds[K]['result
 
 const RUN: { readonly [K in CodecKind]: (task: CodecTask<K>) => CodecResult<K> } = {
   check: (task) => checkAddress(task.input, task.mode),
-  format: (task) => JSON.stringify(balanceBody(task.address, task.network, BigInt(task.wei), task.rpcLatencyMs, { tag: task.blockTag, number: task.blockNumber, hash: task.blockHash }, task.verified)),
+  format: (task) => JSON.stringify(balanceBody(task.address, { name: task.network, chainId: task.chainId }, BigInt(task.wei), task.rpcLatencyMs, { tag: task.blockTag, number: task.blockNumber, hash: task.blockHash }, task.verified)),
 };
 
 export function runTask<K extends CodecKind>(task: CodecTask<K>): CodecResult<K> {

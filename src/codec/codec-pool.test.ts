@@ -14,7 +14,7 @@ describe('PooledCodec', () => {
       { kind: 'check', input: SEED, mode: 'strict' },
       { kind: 'check', input: SEED.toLowerCase(), mode: 'strict' },
       { kind: 'check', input: 'nope', mode: 'strict' },
-      { kind: 'format', address: SEED, network: 'devnet', wei: '136500000000000', rpcLatencyMs: 1, blockTag: 'latest', blockNumber: '0x1', blockHash: `0x${'00'.repeat(32)}` },
+      { kind: 'format', address: SEED, network: 'devnet', chainId: 31337, wei: '136500000000000', rpcLatencyMs: 1, blockTag: 'latest', blockNumber: '0x1', blockHash: `0x${'00'.repeat(32)}` },
     ];
     const inline = new InlineCodec();
     const expected = await Promise.all(tasks.map((t) => inline.run(t)));

@@ -38,10 +38,11 @@ describe('weiToEther', () => {
 describe('balanceBody', () => {
   it('builds the seed contract with decimal strings, never floats', () => {
     const wei = 2n ** 200n - 1n;
-    const body = balanceBody('0xc94770007dda54cF92009BFF0dE90c06F603a09f', 'mainnet', wei, 12.3456, { tag: 'latest', number: '0x10', hash: HASH });
+    const body = balanceBody('0xc94770007dda54cF92009BFF0dE90c06F603a09f', { name: 'mainnet', chainId: 1 }, wei, 12.3456, { tag: 'latest', number: '0x10', hash: HASH });
     assert.deepEqual(JSON.parse(JSON.stringify(body)), {
       address: '0xc94770007dda54cF92009BFF0dE90c06F603a09f',
       network: 'mainnet',
+      chainId: 1,
       blockTag: 'latest',
       balance: weiToEther(wei),
       balanceWei: '1606938044258990275541962092341162602522202993782792835301375',

@@ -18,9 +18,16 @@ export function weiToEther(wei: bigint): string {
   return ETHER.format(`${wei}E-18` as unknown as number);
 }
 
+/** Which network a body answers for: its canonical name and chain id. */
+export interface NetworkLabel {
+  readonly name: string;
+  readonly chainId: number;
+}
+
 export interface BalanceBody {
   readonly address: string;
   readonly network: string;
+  readonly chainId: number;
   readonly blockTag: string;
   readonly balance: string;
   readonly balanceWei: string;
@@ -50,7 +57,7 @@ export interface VerifiedAt {
 
 export function balanceBody(
   address: string,
-  network: string,
+  network: NetworkLabel,
   wei: bigint,
   rpcLatencyMs: number,
   at: BlockAt,
@@ -58,7 +65,8 @@ export function balanceBody(
 ): BalanceBody {
   return {
     address,
-    network,
+    network: network.name,
+    chainId: network.chainId,
     blockTag: at.tag,
     balance: weiToEther(wei),
     balanceWei: wei.toString(10),

@@ -1,10 +1,38 @@
-/** The local chain `npm start` (and tests without a provider) serve: a seeded anvil from npm. */
+/**
+ * The local chains `npm start` (and tests without a provider) serve: one seeded anvil from npm per
+ * network that no provider serves, each on that network's chain id.
+ */
 import type { Logger } from '../observability/logger.js';
-import type { LocalChain } from '../run-service.js';
-import { seedDevnet, startAnvil } from './local-devnet.js';
+import type { LocalChains, LocalNetwork } from '../run-service.js';
+import { seedDevnet, startAnvil, type AnvilNode } from './local-devnet.js';
 
-/** `chainId`: the one network NETWORKS names, so its providers' chain check passes (undefined: anvil's 31337). */
-export async function startLocalChain(log: Logger, chainId?: number): Promise<LocalChain> {
+/** The provider name each network's local chain gets (per network, so the same name on each). */
+export const LOCAL_PROVIDER = 'local-anvil';
+
+export async function startLocalChains(log: Logger, networks: readonly LocalNetwork[]): Promise<LocalChains> {
+  const started = await Promise.allSettled(networks.map((network) => startSeeded(network.chainId)));
+  const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const stop = async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+  };
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed !== undefined) {
+    await stop();
+    throw failed.reason;
+  }
+  const env: Record<string, string> = {};
+  networks.forEach((network, i) => {
+    const node = nodes[i]!;
+    env[network.variable] = `${LOCAL_PROVIDER}=${node.url}`;
+    log.info(
+      { provider: LOCAL_PROVIDER, network: network.name, url: node.url, chainId: network.chainId },
+      'no provider configured: serving a local devnet (anvil)',
+    );
+  });
+  return { env: Object.freeze(env), stop };
+}
+
+async function startSeeded(chainId: number | undefined): Promise<AnvilNode> {
   const node = await startAnvil(chainId === undefined ? {} : { chainId });
   try {
     await seedDevnet(node);
@@ -12,9 +40,5 @@ export async function startLocalChain(log: Logger, chainId?: number): Promise<Lo
     await node.stop();
     throw error;
   }
-  log.info({ provider: 'local-anvil', url: node.url, chainId }, 'no provider configured: serving a local devnet (anvil)');
-  return {
-    provider: Object.freeze({ name: 'local-anvil', url: node.url, headers: Object.freeze({}) }),
-    stop: () => node.stop(),
-  };
+  return node;
 }

@@ -58,7 +58,7 @@ describe('parseBatchBody', () => {
     ['no addresses', '{}', 'INVALID_BODY', '"addresses" must be an array of addresses'],
     ['addresses not an array', `{"addresses": "${A}"}`, 'INVALID_BODY', '"addresses" must be an array of addresses'],
     ['an empty array', '{"addresses": []}', 'INVALID_BODY', '"addresses" must hold at least one address'],
-    ['an unknown member', `{"addresses": ["${A}"], "blocktag": "safe"}`, 'INVALID_BODY', 'unknown member "blocktag": the body takes "addresses" and "blockTag"'],
+    ['an unknown member', `{"addresses": ["${A}"], "blocktag": "safe"}`, 'INVALID_BODY', 'unknown member "blocktag": the body takes "addresses", "blockTag" and "network"'],
     ['three addresses over a maximum of two', JSON.stringify({ addresses: [A, A, A] }), 'TOO_MANY_ADDRESSES', 'a batch holds at most 2 addresses, got 3'],
     ['a numeric tag', `{"addresses": ["${A}"], "blockTag": 5}`, 'INVALID_BLOCK_TAG', '"blockTag" must be a string'],
     ['a pending tag', `{"addresses": ["${A}"], "blockTag": "pending"}`, 'INVALID_BLOCK_TAG', ''],

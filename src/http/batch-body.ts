@@ -7,7 +7,8 @@
  *   fine; JSON is UTF-8 by RFC 8259, so another charset is refused);
  * - 413 PAYLOAD_TOO_LARGE: more bytes than BATCH_MAX_ADDRESSES addresses can need;
  * - 400 INVALID_BODY: not JSON, not an object, no `addresses` array, an empty one, or an unknown
- *   member (a typo such as `blocktag` must not silently read `latest`);
+ *   member (a typo such as `blocktag` must not silently read `latest`); `network` is resolved by
+ *   the route (400 UNKNOWN_NETWORK);
  * - 400 TOO_MANY_ADDRESSES: more than BATCH_MAX_ADDRESSES;
  * - 400 INVALID_BLOCK_TAG: the single route's tag rules;
  * - 400 INVALID_ADDRESSES: all or nothing, one entry per bad address, with the EIP-55 form when the
@@ -42,6 +43,8 @@ export interface BatchShape {
   readonly ok: true;
   readonly inputs: readonly unknown[];
   readonly tag: BlockTag;
+  /** `network` as sent (undefined: absent); the route resolves it against the configured networks. */
+  readonly network: unknown;
 }
 
 export interface CheckedBatch {
@@ -70,7 +73,7 @@ export function maxBatchBodyBytes(maxAddresses: number): number {
   return 1024 + 64 * maxAddresses;
 }
 
-const KNOWN_MEMBERS = new Set(['addresses', 'blockTag']);
+const KNOWN_MEMBERS = new Set(['addresses', 'blockTag', 'network']);
 
 /** The JSON shape, the count and the tag. Addresses are checked by `checkBatchAddresses`. */
 export function parseBatchBody(text: string, maxAddresses: number): BatchShape | BatchRefusal {
@@ -85,10 +88,10 @@ export function parseBatchBody(text: string, maxAddresses: number): BatchShape |
   }
   for (const member of Object.keys(body)) {
     if (!KNOWN_MEMBERS.has(member)) {
-      return refuse('INVALID_BODY', `unknown member ${JSON.stringify(member.slice(0, 40))}: the body takes "addresses" and "blockTag"`);
+      return refuse('INVALID_BODY', `unknown member ${JSON.stringify(member.slice(0, 40))}: the body takes "addresses", "blockTag" and "network"`);
     }
   }
-  const { addresses, blockTag } = body as { addresses?: unknown; blockTag?: unknown };
+  const { addresses, blockTag, network } = body as { addresses?: unknown; blockTag?: unknown; network?: unknown };
   if (!Array.isArray(addresses)) return refuse('INVALID_BODY', '"addresses" must be an array of addresses');
   if (addresses.length === 0) return refuse('INVALID_BODY', '"addresses" must hold at least one address');
   if (addresses.length > maxAddresses) {
@@ -97,7 +100,7 @@ export function parseBatchBody(text: string, maxAddresses: number): BatchShape |
   if (blockTag !== undefined && typeof blockTag !== 'string') return refuse('INVALID_BLOCK_TAG', '"blockTag" must be a string');
   const tag = parseBlockTag(blockTag);
   if (!tag.ok) return refuse('INVALID_BLOCK_TAG', tag.detail);
-  return { ok: true, inputs: addresses, tag: tag.tag };
+  return { ok: true, inputs: addresses, tag: tag.tag, network };
 }
 
 /**

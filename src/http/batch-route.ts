@@ -10,6 +10,7 @@
  */
 import type { HttpRequest } from './uws.js';
 import type { BlockTag } from '../chain/block-tag.js';
+import { networkRefusal, type Networks } from '../balance/served-networks.js';
 import type { AddressMemo } from '../codec/address.js';
 import { ROUTE } from '../observability/metrics.js';
 import { checkBatchAddresses, isJsonContentType, maxBatchBodyBytes, parseBatchBody, type BatchRefusal } from './batch-body.js';
@@ -26,7 +27,8 @@ export interface BalancesReader {
 }
 
 export interface BatchRouteDeps {
-  readonly reader: BalancesReader;
+  /** The body's `network` picks one (each network's reader is a BalancesReader); without it, the default. */
+  readonly networks: Networks;
   readonly memo: AddressMemo;
   readonly maxAddresses: number;
   /** VERIFY_PROOFS=on: verified unless the request says ?verify=false. */
@@ -35,13 +37,13 @@ export interface BatchRouteDeps {
 
 export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHandler {
   const maxBody = maxBatchBodyBytes(deps.maxAddresses);
-  const { reader, memo } = deps;
+  const { networks, memo } = deps;
 
   /** Writes a refusal (corked by the caller when after an await) and counts the request. */
-  const refuse = (ctx: RequestContext, r: Pick<BatchRefusal, 'code' | 'detail' | 'extra'>, close = false) =>
+  const refuse = (ctx: RequestContext, r: { code: BatchRefusal['code'] | 'UNKNOWN_NETWORK' | 'VERIFY_UNSUPPORTED'; detail: string; extra?: Readonly<Record<string, unknown>> | undefined }, close = false) =>
     flow.refuse(ctx, r.code, r.detail, { instance: BATCH_ROUTE, extra: r.extra, close });
 
-  const read = (ctx: RequestContext, addresses: readonly string[], tag: BlockTag) => {
+  const read = (ctx: RequestContext, reader: BalancesReader, addresses: readonly string[], tag: BlockTag) => {
     flow.respond(ctx, () => reader.balances(addresses, tag, ctx.requestId, ctx.verify));
   };
 
@@ -49,6 +51,10 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
     if (!ctx.open) return;
     const shape = parseBatchBody(body.toString('utf8'), deps.maxAddresses);
     if (!shape.ok) return ctx.res.cork(() => refuse(ctx, shape));
+    const network = networks.pick(shape.network);
+    if (!network.ok) return ctx.res.cork(() => refuse(ctx, { code: 'UNKNOWN_NETWORK', detail: network.detail, extra: { networks: networks.names } }));
+    const refusal = networkRefusal(network.network, shape.tag, ctx.verify);
+    if (refusal !== undefined) return ctx.res.cork(() => refuse(ctx, refusal));
     const checked = checkBatchAddresses(shape.inputs, (input) => memo.check(input));
     if (!checked.ok) return ctx.res.cork(() => refuse(ctx, checked));
     // One token was taken with the headers; the rest of the batch's n now.
@@ -57,7 +63,7 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
       ctx.res.cork(() => flow.refuse(ctx, limited.code, limited.detail, { instance: BATCH_ROUTE, extra: limited.extra, headers: limited.headers }));
       return;
     }
-    read(ctx, checked.addresses, shape.tag);
+    read(ctx, network.network.reader, checked.addresses, shape.tag);
   };
 
   return flow.handler(ROUTE.balances, { method: 'post', checks: 'identify', maxBody, cors: true }, (ctx: RequestContext, req: HttpRequest) => {

@@ -9,7 +9,9 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { BalanceReader } from '../balance/balance-reader.js';
+import { Networks } from '../balance/served-networks.js';
 import { BalanceCache } from '../cache/balance-cache.js';
+import { genericFacts } from '../chain/chain-facts.js';
 import { AddressMemo } from '../codec/address.js';
 import { InlineCodec } from '../codec/codec-pool.js';
 import { loadConfig } from '../config/config.js';
@@ -54,7 +56,8 @@ before(async () => {
   const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
   const reader = new BalanceReader(router, cache);
   const memo = new AddressMemo(config.addressChecksum);
-  server = await createServer({ config, service: reader, balances: reader, upstream: router, memo, codec, inlineChecks: true, log, metrics, tracing: NO_TRACING }).listen();
+  const networks = new Networks([{ name: 'devnet', chainId: router.chainId()!, facts: genericFacts(router.chainId()!), router, reader }]);
+  server = await createServer({ config, networks, memo, codec, inlineChecks: true, log, metrics, tracing: NO_TRACING }).listen();
   base = `http://127.0.0.1:${server.port}`;
 });
 

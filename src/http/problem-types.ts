@@ -56,8 +56,22 @@ export const PROBLEM_GUIDES: Readonly<Record<ErrorCode, ProblemGuide>> = {
     action: 'Send one of those forms; `pending` is not served, and `earliest` is block 0.',
     example: { detail: '"pending" is not a block tag: a block tag is latest, safe, finalized, a block number (decimal or 0x hex, at most 2^64-1) or a block hash (0x and 64 hex digits)', instance: `/address/balance/${SEED}?blockTag=pending` },
   },
+  UNKNOWN_NETWORK: {
+    when: 'The `network` query parameter or batch member names a network this deployment does not serve (NETWORKS), or is not a network name or decimal chain id at all.',
+    action: 'Use one of the names in `networks` (or its decimal chain id); leave it out for the default network.',
+    example: {
+      detail: 'network "base" is not served here: use one of mainnet or its decimal chain id',
+      instance: `/address/balance/${SEED}?network=base`,
+      extra: { networks: ['mainnet'] },
+    },
+  },
+  VERIFY_UNSUPPORTED: {
+    when: 'A verified read (`?verify=true`, or VERIFY_PROOFS=on) on a network whose state is not a Merkle-Patricia trie (zkSync Era): no account proof can be checked against its blocks.',
+    action: 'Ask that network with `?verify=false`, or verify on a network that has state proofs.',
+    example: { detail: 'network zksync has no Merkle-Patricia state proofs: ask with verify=false', instance: `/address/balance/${SEED}?network=zksync&verify=true` },
+  },
   INVALID_BODY: {
-    when: 'The batch body is not JSON, not an object, lacks `addresses`, or has members other than `addresses` and `blockTag`.',
+    when: 'The batch body is not JSON, not an object, lacks `addresses`, or has members other than `addresses`, `blockTag` and `network`.',
     action: 'Send {"addresses": ["0x...", ...], "blockTag": "latest"} as application/json.',
     example: { detail: 'the body is not valid JSON', instance: '/address/balances' },
   },

@@ -10,7 +10,7 @@
  */
 import { uws } from './uws.js';
 import type { TemplatedApp, us_listen_socket } from './uws.js';
-import type { BalanceReader } from '../balance/balance-reader.js';
+import type { Networks } from '../balance/served-networks.js';
 import type { AddressMemo } from '../codec/address.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
 import type { Config } from '../config/config.js';
@@ -18,9 +18,9 @@ import { errorLogFields, ServiceError, setProblemTypeBase } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { ROUTE, type Metrics } from '../observability/metrics.js';
 import type { Tracing } from '../observability/request-trace.js';
-import type { Upstream } from '../router/upstream.js';
 import { BALANCE_ROUTE, balanceHandler } from './balance-route.js';
-import { BATCH_ROUTE, batchHandler, type BalancesReader } from './batch-route.js';
+import { BATCH_ROUTE, batchHandler } from './batch-route.js';
+import { providersBody, readiness } from './network-status.js';
 import { DOCS_ROUTE, registerDocs } from './docs-route.js';
 import { openApiBody } from './openapi.js';
 import { PROBLEMS_ROUTE, registerProblems } from './problems-route.js';
@@ -29,10 +29,8 @@ import { JSON_TYPE, type ExtraHeaders } from './responses.js';
 
 export interface ServerDeps {
   readonly config: Config;
-  readonly service: BalanceReader;
-  /** POST /address/balances. */
-  readonly balances: BalancesReader;
-  readonly upstream: Upstream;
+  /** Every served network with its router and reader, the default first. */
+  readonly networks: Networks;
   readonly memo: AddressMemo;
   readonly codec: CodecRunner;
   readonly inlineChecks: boolean;
@@ -60,7 +58,7 @@ const HEALTHY = Buffer.from(JSON.stringify({ status: 'ok' }));
 const allow = (methods: string): ExtraHeaders => Object.freeze([Object.freeze(['allow', methods] as const)]);
 
 export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () => Promise<RunningServer> } {
-  const { config, upstream, log, metrics } = deps;
+  const { config, networks, log, metrics } = deps;
   const app = uws.App();
   const flow = new RequestFlow(config, metrics.http, log);
   const listenSockets: us_listen_socket[] = [];
@@ -69,7 +67,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
   app.get(
     BALANCE_ROUTE,
     balanceHandler(flow, {
-      service: deps.service,
+      networks,
       memo: deps.memo,
       codec: deps.codec,
       inlineChecks: deps.inlineChecks,
@@ -81,7 +79,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
 
   app.post(
     BATCH_ROUTE,
-    batchHandler(flow, { reader: deps.balances, memo: deps.memo, maxAddresses: config.batchMaxAddresses, verifyByDefault: config.verifyProofs }),
+    batchHandler(flow, { networks, memo: deps.memo, maxAddresses: config.batchMaxAddresses, verifyByDefault: config.verifyProofs }),
   );
 
   setProblemTypeBase(config.publicBaseUrl);
@@ -112,22 +110,22 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
   app.get(
     '/readyz',
     flow.handler(ROUTE.readyz, { method: 'get', checks: 'shape' }, (ctx) => {
-      const last = upstream.lastHead();
-      if (!upstream.ready()) return flow.refuse(ctx, 'NOT_READY', 'no usable provider or no head known yet', { instance: '/readyz' });
-      const body = {
-        status: 'ready',
-        network: upstream.network(),
-        headBlockNumber: last?.head.numberHex,
-        headAgeMs: last === undefined ? undefined : Math.round(last.ageMs),
-      };
-      flow.reply(ctx, 200, JSON_TYPE, JSON.stringify(body));
+      const ready = readiness(networks);
+      if (!ready.ready) {
+        const detail = 'no usable provider or no head known yet';
+        return flow.refuse(ctx, 'NOT_READY', networks.all.length === 1 ? detail : `${detail} on the default network`, {
+          instance: '/readyz',
+          ...(networks.all.length === 1 ? {} : { extra: { networks: ready.body.networks } }),
+        });
+      }
+      flow.reply(ctx, 200, JSON_TYPE, JSON.stringify(ready.body));
     }),
   );
 
   app.get(
     '/providers',
     flow.handler(ROUTE.providers, { method: 'get', checks: 'admit' }, (ctx) => {
-      flow.reply(ctx, 200, JSON_TYPE, JSON.stringify({ network: upstream.network(), providers: upstream.snapshot() }));
+      flow.reply(ctx, 200, JSON_TYPE, JSON.stringify(providersBody(networks)));
     }),
   );
 

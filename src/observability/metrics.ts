@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { CacheStats } from '../cache/balance-cache.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
-import type { CallOutcome, ProviderState, Upstream } from '../router/upstream.js';
+import type { CallObserver, ProviderState, Upstream } from '../router/upstream.js';
 
 export const ROUTES = ['balance', 'healthz', 'readyz', 'providers', 'metrics', 'preflight', 'unmatched', 'balances', 'openapi', 'docs', 'problems'] as const;
 export type RouteName = (typeof ROUTES)[number];
@@ -85,30 +85,45 @@ class Collected {
   reset(): void {}
 }
 
+/** One network's router as metrics read it. */
+export interface NetworkSource {
+  readonly name: string;
+  readonly router: Pick<Upstream, 'snapshot' | 'lastHead'>;
+}
+
 export interface MetricSources {
   readonly cache: { readonly stats: Readonly<CacheStats>; readonly size: number };
-  readonly upstream: Pick<Upstream, 'snapshot' | 'lastHead'>;
+  /** Every served network, the default first (or one network's router as `upstream`). */
+  readonly networks?: readonly NetworkSource[];
+  readonly upstream?: NetworkSource['router'];
   readonly codec: Pick<CodecRunner, 'stats'>;
 }
 
 export class Metrics {
   readonly registry = new Registry();
   readonly http = new HttpRecorder();
-  private readonly upstreamCalls: Counter<'provider' | 'method' | 'outcome'>;
-  private readonly upstreamDuration: Histogram<'provider' | 'method'>;
+  private readonly upstreamCalls: Counter<'network' | 'provider' | 'method' | 'outcome'>;
+  private readonly upstreamDuration: Histogram<'network' | 'provider' | 'method'>;
+  /**
+   * NETWORKS set: every upstream, head and provider series carries `network` (configured names
+   * only, so cardinality stays bounded). Unset: the one network's series as they always were.
+   */
+  private readonly networkLabel: boolean;
 
-  constructor(options: { processMetrics?: boolean } = {}) {
+  constructor(options: { processMetrics?: boolean; networkLabel?: boolean } = {}) {
     const registers = [this.registry];
+    this.networkLabel = options.networkLabel === true;
+    const net = this.networkLabel ? (['network'] as const) : [];
     this.upstreamCalls = new Counter({
       name: 'balance_api_upstream_calls_total',
       help: 'JSON-RPC calls to upstream providers by provider, method and outcome (ok, timeout, rate-limited, hedge, ...)',
-      labelNames: ['provider', 'method', 'outcome'],
+      labelNames: [...net, 'provider', 'method', 'outcome'],
       registers,
     });
     this.upstreamDuration = new Histogram({
       name: 'balance_api_upstream_call_duration_seconds',
       help: 'Upstream JSON-RPC call duration by provider and method, whatever the outcome; calls sharing one round trip (a batch read chunk) are one sample',
-      labelNames: ['provider', 'method'],
+      labelNames: [...net, 'provider', 'method'],
       buckets: UPSTREAM_BUCKETS,
       registers,
     });
@@ -127,20 +142,31 @@ export class Metrics {
    * copies of it, which were ~8% of a cold batch's CPU). The labelled children are kept, so a call
    * costs a map lookup instead of prom-client hashing the label set twice on every miss.
    */
-  readonly onUpstreamCall = (provider: string, method: string, outcome: CallOutcome, latencyMs: number, calls = 1): void => {
-    const key = `${provider}\n${method}\n${outcome}`;
-    let child = this.callChildren.get(key);
-    if (child === undefined) {
-      child = { calls: this.upstreamCalls.labels(provider, method, outcome), duration: this.upstreamDuration.labels(provider, method) };
-      this.callChildren.set(key, child);
-    }
-    child.calls.inc(calls);
-    child.duration.observe(latencyMs / 1000);
-  };
+  readonly onUpstreamCall: CallObserver = this.upstreamObserver('');
+
+  /** The CallObserver of one network's router (its name is the `network` label when NETWORKS is set). */
+  upstreamObserver(network: string): CallObserver {
+    const labelled = this.networkLabel;
+    return (provider, method, outcome, latencyMs, calls = 1) => {
+      const key = `${network}\n${provider}\n${method}\n${outcome}`;
+      let child = this.callChildren.get(key);
+      if (child === undefined) {
+        child = labelled
+          ? { calls: this.upstreamCalls.labels(network, provider, method, outcome), duration: this.upstreamDuration.labels(network, provider, method) }
+          : { calls: this.upstreamCalls.labels(provider, method, outcome), duration: this.upstreamDuration.labels(provider, method) };
+        this.callChildren.set(key, child);
+      }
+      child.calls.inc(calls);
+      child.duration.observe(latencyMs / 1000);
+    };
+  }
 
   /** Reads cache, provider, head and pool state at every scrape. */
   watch(sources: MetricSources): void {
-    const { cache, upstream, codec } = sources;
+    const { cache, codec } = sources;
+    const networks = sources.networks ?? (sources.upstream === undefined ? [] : [{ name: '', router: sources.upstream }]);
+    const labels = (n: NetworkSource, more?: Record<string, string>): Record<string, string> | undefined =>
+      this.networkLabel ? { network: n.name, ...more } : more;
     const counter = (name: string, help: string, read: () => number) =>
       this.add(name, help, 'counter', () => [{ value: read() }]);
     const gauge = (name: string, help: string, read: () => number | undefined) =>
@@ -158,20 +184,24 @@ export class Metrics {
     counter('balance_api_cache_evictions_total', 'Cache entries evicted to stay within CACHE_MAX_ENTRIES', () => cache.stats.evictions);
     gauge('balance_api_cache_entries', 'Balances held in the cache', () => cache.size);
 
-    gauge('balance_api_head_block_number', 'Block number of the service head (the block balances are read at)', () => {
-      const last = upstream.lastHead();
-      return last === undefined ? undefined : Number(last.head.number);
-    });
-    gauge('balance_api_head_age_seconds', 'Time since the service head was last confirmed', () => {
-      const last = upstream.lastHead();
-      return last === undefined ? undefined : last.ageMs / 1000;
-    });
+    const perNetwork = (name: string, help: string, read: (last: { head: { number: bigint }; ageMs: number }) => number) =>
+      this.add(name, help, 'gauge', () =>
+        networks.flatMap((n) => {
+          const last = n.router.lastHead();
+          if (last === undefined) return [];
+          const l = labels(n);
+          return [l === undefined ? { value: read(last) } : { value: read(last), labels: l }];
+        }),
+      );
+    perNetwork('balance_api_head_block_number', 'Block number of the service head (the block balances are read at)', (last) => Number(last.head.number));
+    perNetwork('balance_api_head_age_seconds', 'Time since the service head was last confirmed', (last) => last.ageMs / 1000);
 
+    const snapshots = () => networks.flatMap((n) => n.router.snapshot().map((p) => ({ n, p })));
     const perProvider = (name: string, help: string, read: (p: ReturnType<Upstream['snapshot']>[number]) => number | undefined) =>
       this.add(name, help, 'gauge', () =>
-        upstream.snapshot().flatMap((p) => {
+        snapshots().flatMap(({ n, p }) => {
           const value = read(p);
-          return value === undefined ? [] : [{ value, labels: { provider: p.name } }];
+          return value === undefined ? [] : [{ value, labels: labels(n, { provider: p.name })! }];
         }),
       );
     perProvider('balance_api_provider_score', 'Provider health score in [0, 1] (higher is preferred)', (p) => p.score);
@@ -180,7 +210,7 @@ export class Metrics {
       p.latencyMs === undefined ? undefined : p.latencyMs / 1000,
     );
     this.add('balance_api_provider_state', 'Provider state: 1 for the current one (healthy, cooling, open, wrong-chain, lagging, untrusted, unknown)', 'gauge', () =>
-      upstream.snapshot().flatMap((p) => PROVIDER_STATES.map((state) => ({ value: p.state === state ? 1 : 0, labels: { provider: p.name, state } }))),
+      snapshots().flatMap(({ n, p }) => PROVIDER_STATES.map((state) => ({ value: p.state === state ? 1 : 0, labels: labels(n, { provider: p.name, state })! }))),
     );
 
     gauge('balance_api_codec_pool_workers', 'Worker threads of the codec pool (0: inline)', () => codec.stats().workers);

@@ -49,6 +49,8 @@ export interface HeadPollerDeps {
   readonly checkHeads?: boolean;
   /** A provider whose head failed the check: the router marks it untrusted. */
   readonly distrust?: (p: ProviderHandle, cause: string) => void;
+  /** Where this chain's Multicall3 lives (default: the canonical address). */
+  readonly multicall3?: string | undefined;
 }
 
 export class HeadPoller {
@@ -172,7 +174,7 @@ export class HeadPoller {
    */
   private askMulticall(p: ProviderHandle, lastResort: boolean): Promise<void> | undefined {
     if (this.deps.config.upstreamMulticall !== 'auto' || !p.multicallUnknown) return undefined;
-    return this.deps.calls.invoke(p, 'eth_getCode', [MULTICALL3, 'latest'], parseCode, { lastResort }).then(
+    return this.deps.calls.invoke(p, 'eth_getCode', [this.deps.multicall3 ?? MULTICALL3, 'latest'], parseCode, { lastResort }).then(
       ({ value }) => p.multicallAnswered(value.length > 2),
       (error: unknown) => {
         // A provider's failure is the chain check's to report (same request); ours is logged.

@@ -18,6 +18,7 @@
 import { BlockResolver } from '../chain/block-resolver.js';
 import type { BlockTag } from '../chain/block-tag.js';
 import { parseQuantity, type Head } from '../chain/head.js';
+import type { NetworkFacts } from '../chain/chain-facts.js';
 import { networkName } from '../chain/networks.js';
 import { HeadTracker } from '../chain/head-tracker.js';
 import { UpstreamError } from '../chain/upstream-error.js';
@@ -47,6 +48,8 @@ export interface ProviderRouterOptions {
   readonly random?: () => number;
   /** How often a provider's chain id is checked again (default: config.chainCheckIntervalMs). */
   readonly chainCheckIntervalMs?: number;
+  /** The chain's Multicall3 deployment and EVM quirks (default: today's single chain, chain/chain-facts.ts). */
+  readonly facts?: Pick<NetworkFacts, 'multicall3' | 'evmBlockNumberIsL1'>;
 }
 
 export class ProviderRouter implements Upstream {
@@ -84,6 +87,7 @@ export class ProviderRouter implements Upstream {
       unavailable: (detail) => this.unavailable(detail, new Map()),
       checkHeads: config.verifyProofs,
       distrust: (p, cause) => this.distrust(p, cause, undefined),
+      multicall3: options.facts?.multicall3.address,
     });
     this.verifier = new VerifiedReader<ProviderHandle>({
       usable: (at) => this.candidates(at, this.clock()).order,
@@ -104,6 +108,9 @@ export class ProviderRouter implements Upstream {
       budget: this.budget,
       deadlineMs: config.requestDeadlineMs,
       unavailable: (detail, failures, tried, code) => this.unavailable(detail, failures, tried, code),
+      multicall3: options.facts?.multicall3,
+      evmBlockNumberIsL1: options.facts?.evmBlockNumberIsL1,
+      newest: () => this.view.newest,
     });
     const reads = this.tagReads;
     this.blocks = new BlockResolver(

@@ -38,6 +38,12 @@ export interface TagReadsDeps {
     tried: readonly ProviderHandle[],
     code: 'UPSTREAM_UNAVAILABLE' | 'STATE_UNAVAILABLE',
   ) => ServiceError;
+  /** This chain's Multicall3 (default: the canonical address, deployment block unknown). */
+  readonly multicall3?: { readonly address: string; readonly blockCreated: bigint | undefined } | undefined;
+  /** The EVM's block.number is the L1 block (Arbitrum): a Multicall3 answer's number is not checked. */
+  readonly evmBlockNumberIsL1?: boolean | undefined;
+  /** The newest block number among usable providers. */
+  readonly newest?: () => bigint | undefined;
 }
 
 /** A JSON-RPC block or null ("no such block"), as Head | null; undefined when malformed. */
@@ -49,8 +55,23 @@ const NOT_FOR_MULTICALL = new Set<UpstreamError['kind']>(['rpc', 'invalid-reques
 export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
   /** Highest block seen without Multicall3's code (it was deployed later): read with eth_getBalance at or below. */
   private noMulticallAtOrBelow = -1n;
+  private readonly multicall3: string;
 
-  constructor(private readonly deps: TagReadsDeps) {}
+  constructor(private readonly deps: TagReadsDeps) {
+    this.multicall3 = deps.multicall3?.address ?? MULTICALL3;
+  }
+
+  /**
+   * Whether Multicall3 may hold the state at `at`: not below a block already seen without it, nor
+   * below its deployment block. The registry's deployment block counts only on a chain already
+   * past it: a local chain on that id (anvil, a young devnet) has its own history, where
+   * eth_getCode decides.
+   */
+  private multicallAt(at: Head): boolean {
+    if (at.number <= this.noMulticallAtOrBelow) return false;
+    const created = this.deps.multicall3?.blockCreated;
+    return created === undefined || at.number >= created || (this.deps.newest?.() ?? 0n) < created;
+  }
 
   /** Each usable provider's block at `tag`; rejects when no provider answered at all. */
   async askAll(tag: 'safe' | 'finalized', requestId?: string): Promise<readonly (Head | undefined)[]> {
@@ -122,8 +143,9 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
     // Or one eth_call of Multicall3 per chunk, where the provider has it (chain/multicall.ts).
     const multicall = async (p: ProviderHandle, part: readonly string[], cancel: Cancel): Promise<ChunkAnswer> => {
       // Hex only, so the JSON is written without JSON.stringify (RawJson).
-      const call = new RawJson(`{"to":"${MULTICALL3}","data":"${encodeBalances(part)}"}`);
-      const { values, latencyMs } = await this.deps.calls.invokeBatch(p, 'eth_call', [[call, pin]], (r) => decodeBalances(r, part.length, at.number), {
+      const call = new RawJson(`{"to":"${this.multicall3}","data":"${encodeBalances(part)}"}`);
+      const checkNumber = this.deps.evmBlockNumberIsL1 === true ? undefined : at.number;
+      const { values, latencyMs } = await this.deps.calls.invokeBatch(p, 'eth_call', [[call, pin]], (r) => decodeBalances(r, part.length, checkNumber), {
         lastResort,
         requestId,
         cancel,
@@ -144,7 +166,7 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
       return { values: answer, latencyMs };
     };
     const readChunk = (p: ProviderHandle, part: readonly string[], cancel: Cancel): Promise<ChunkAnswer> =>
-      p.hasMulticall && at.number > this.noMulticallAtOrBelow ? multicall(p, part, cancel) : getBalances(p, part, cancel);
+      p.hasMulticall && this.multicallAt(at) ? multicall(p, part, cancel) : getBalances(p, part, cancel);
     try {
       const result = await readBatch({
         addresses,

@@ -1,21 +1,20 @@
 /** Starts the real app in-process on an ephemeral port, configured as from the environment. */
 import { startApp, type App } from '../app.js';
 import { loadConfig } from '../config/config.js';
-import { startLocalChain } from '../dev/local-chain.js';
+import { startLocalChains } from '../dev/local-chain.js';
 import { createLogger } from '../observability/logger.js';
-import { withProvider } from '../run-service.js';
+import { serveLocally } from '../run-service.js';
 
 export interface TestApp extends App {
   readonly baseUrl: string;
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any }>;
 }
 
-/** Without a provider in `env`, serves a seeded local anvil as `npm start` does (stopped on shutdown). */
+/** Networks without a provider in `env` get a seeded local anvil each, as `npm start` does (stopped on shutdown). */
 export async function startTestApp(env: Record<string, string>): Promise<TestApp> {
-  let config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env });
-  const log = createLogger(config.logLevel);
-  const local = config.providers.length === 0 ? await startLocalChain(log) : undefined;
-  if (local !== undefined) config = withProvider(config, local.provider);
+  const full = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env };
+  const log = createLogger(loadConfig(full).logLevel);
+  const { config, local } = await serveLocally(full, loadConfig(full), (networks) => startLocalChains(log, networks));
   const app = await startApp(config, log).catch(async (error: unknown) => {
     await local?.stop();
     throw error;
