@@ -60,6 +60,7 @@ describe('GET /address/balance/:address', () => {
     assert.deepEqual(res.body, {
       address: SEED,
       network: 'mainnet',
+      chainId: 1,
       blockTag: 'latest',
       balance: '0.0001365',
       balanceWei: '136500000000000',

@@ -51,6 +51,7 @@ describe('the service process', () => {
       assert.deepEqual(body, {
         address: SEED,
         network: 'devnet',
+        chainId: 31337,
         blockTag: 'latest',
         balance: '0.0001365',
         balanceWei: '136500000000000',

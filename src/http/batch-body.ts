@@ -44,7 +44,7 @@ export interface BatchShape {
   readonly inputs: readonly unknown[];
   readonly tag: BlockTag;
   /** `network` as sent (undefined: absent); the route resolves it against the configured networks. */
-  readonly network: unknown;
+  readonly network?: unknown;
 }
 
 export interface CheckedBatch {
@@ -100,7 +100,7 @@ export function parseBatchBody(text: string, maxAddresses: number): BatchShape |
   if (blockTag !== undefined && typeof blockTag !== 'string') return refuse('INVALID_BLOCK_TAG', '"blockTag" must be a string');
   const tag = parseBlockTag(blockTag);
   if (!tag.ok) return refuse('INVALID_BLOCK_TAG', tag.detail);
-  return { ok: true, inputs: addresses, tag: tag.tag, network };
+  return network === undefined ? { ok: true, inputs: addresses, tag: tag.tag } : { ok: true, inputs: addresses, tag: tag.tag, network };
 }
 
 /**

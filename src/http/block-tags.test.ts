@@ -132,6 +132,7 @@ describe('block tags and batches', () => {
           {
             address,
             network: 'mainnet',
+            chainId: 1,
             blockTag: echo,
             balance: formatEther(BigInt(wei)),
             balanceWei: wei,
@@ -220,6 +221,7 @@ describe('block tags and batches', () => {
       const single = await client.get(`/address/balance/${a}`);
       assert.deepEqual(res.body, {
         network: 'mainnet',
+        chainId: 1,
         blockTag: 'latest',
         blockNumber: block.number,
         blockHash: block.hash,

@@ -24,9 +24,16 @@ export const BLOCK_TAG_DESCRIPTION =
   'Anything else (a sign, a fraction, an exponent, `pending`, a hash of the wrong length) is INVALID_BLOCK_TAG. ' +
   'A number above the current head or an unknown hash is BLOCK_NOT_FOUND; state no provider still has is STATE_UNAVAILABLE.';
 
+export const NETWORK_DESCRIPTION =
+  'The network to read: a configured network\'s name (NETWORKS, e.g. `base`) or its decimal chain id (`8453`); default: the default network (the first of NETWORKS). ' +
+  'A network not served here, or a malformed value, is UNKNOWN_NETWORK (its `networks` lists the names served). A tag the chain\'s nodes do not serve (Linea: `safe`) is INVALID_BLOCK_TAG; a verified read on a chain without state proofs (zkSync) is VERIFY_UNSUPPORTED.';
+
+export const NETWORK_PARAMETER = { name: 'network', in: 'query', required: false, description: NETWORK_DESCRIPTION, schema: { type: 'string' } } as const;
+
 export function openApiComponents(batchMaxAddresses: number): Json {
   const balanceFields = {
-    network: { type: 'string', description: 'Network name of the chain served (mainnet, sepolia, devnet, chain-<id>)' },
+    network: { type: 'string', description: 'Canonical name of the network read (mainnet, base, arbitrum, devnet, chain-<id>), whichever form the request named it by' },
+    chainId: { type: 'integer', minimum: 1, description: 'Chain id of that network' },
     blockTag: {
       type: 'string',
       description: 'The tag asked for: latest, safe, finalized, the number as lower-case hex, or the hash in lower case',
@@ -49,7 +56,7 @@ export function openApiComponents(batchMaxAddresses: number): Json {
     schemas: {
       Balance: {
         type: 'object',
-        required: ['address', 'network', 'blockTag', 'blockNumber', 'blockHash', 'headBlockNumber', 'balance', 'balanceWei', 'rpcLatencyMs'],
+        required: ['address', 'network', 'chainId', 'blockTag', 'blockNumber', 'blockHash', 'headBlockNumber', 'balance', 'balanceWei', 'rpcLatencyMs'],
         properties: {
           address: CHECKSUMMED,
           ...balanceFields,
@@ -66,12 +73,16 @@ export function openApiComponents(batchMaxAddresses: number): Json {
         properties: {
           addresses: { type: 'array', minItems: 1, maxItems: batchMaxAddresses, items: { type: 'string' } },
           blockTag: { type: 'string', default: 'latest', description: BLOCK_TAG_DESCRIPTION },
+          network: {
+            oneOf: [{ type: 'string' }, { type: 'integer', minimum: 1 }],
+            description: `${NETWORK_DESCRIPTION} Here also the chain id as a JSON number.`,
+          },
         },
         additionalProperties: false,
       },
       Balances: {
         type: 'object',
-        required: ['network', 'blockTag', 'blockNumber', 'blockHash', 'headBlockNumber', 'rpcLatencyMs', 'balances'],
+        required: ['network', 'chainId', 'blockTag', 'blockNumber', 'blockHash', 'headBlockNumber', 'rpcLatencyMs', 'balances'],
         properties: {
           ...balanceFields,
           balances: {
@@ -95,6 +106,9 @@ export function openApiComponents(batchMaxAddresses: number): Json {
         required: ['name', 'state', 'score', 'requests', 'errors'],
         properties: {
           name: { type: 'string' },
+          network: { type: 'string', description: 'The network this provider serves (the same URL on two networks is two providers)' },
+          chainId: { type: ['integer', 'null'], description: 'The chain id the provider answered' },
+          expectedChainId: { type: ['integer', 'null'], description: "Its network's chain id: a provider on another (state wrong-chain) is never read" },
           url: { type: 'string', description: 'Redacted' },
           state: { enum: ['healthy', 'cooling', 'open', 'wrong-chain', 'lagging', 'untrusted', 'unknown'] },
           score: { type: 'number', minimum: 0, maximum: 1 },

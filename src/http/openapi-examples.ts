@@ -11,6 +11,7 @@ const BLOCK = { blockNumber: '0x1588a5c', blockHash: '0x4e3a3754410177e6937ef1f8
 export const SEED_BALANCE = {
   address: SEED_ADDRESS,
   network: 'mainnet',
+  chainId: 1,
   blockTag: 'latest',
   ...BLOCK,
   balance: '0.0001365',
@@ -23,6 +24,7 @@ export const BATCH_REQUEST = { addresses: [SEED_ADDRESS, OTHER_ADDRESS], blockTa
 
 export const BATCH_ANSWER = {
   network: 'mainnet',
+  chainId: 1,
   blockTag: 'latest',
   ...BLOCK,
   rpcLatencyMs: 52.3,

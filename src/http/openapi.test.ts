@@ -13,6 +13,7 @@ const HASH = '0x' + 'ab'.repeat(32);
 const balance = {
   address: A,
   network: 'mainnet',
+  chainId: 1,
   blockTag: 'finalized',
   blockNumber: '0x10',
   blockHash: HASH,

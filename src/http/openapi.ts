@@ -5,7 +5,7 @@
  * responses they receive against this document (testing/openapi-validator.ts), so it cannot drift.
  */
 import { ERRORS, problemSlug, problemType, type ErrorCode } from '../errors.js';
-import { ADDRESS_CODES, BLOCK_TAG_DESCRIPTION, HEX_QUANTITY, openApiComponents } from './openapi-components.js';
+import { ADDRESS_CODES, BLOCK_TAG_DESCRIPTION, HEX_QUANTITY, NETWORK_PARAMETER, openApiComponents } from './openapi-components.js';
 import { BATCH_ANSWER, BATCH_REQUEST, SEED_ADDRESS, SEED_BALANCE } from './openapi-examples.js';
 import { exampleProblem, problemTypeInfo } from './problem-types.js';
 
@@ -27,9 +27,9 @@ type Json = Record<string, unknown>;
 /** Codes every route can answer before its own work (admission: shape, key, rate limit). */
 const ADMISSION: readonly ErrorCode[] = ['BAD_REQUEST', 'BODY_NOT_ALLOWED', 'PAYLOAD_TOO_LARGE', 'URI_TOO_LONG', 'HEADERS_TOO_LARGE', 'INTERNAL'];
 const ACCESS: readonly ErrorCode[] = ['UNAUTHORIZED', 'RATE_LIMITED'];
-const READ_CODES: readonly ErrorCode[] = ['INVALID_BLOCK_TAG', 'BLOCK_NOT_FOUND', 'UPSTREAM_UNAVAILABLE', 'STATE_UNAVAILABLE', 'NOT_READY'];
+const READ_CODES: readonly ErrorCode[] = ['UNKNOWN_NETWORK', 'INVALID_BLOCK_TAG', 'BLOCK_NOT_FOUND', 'UPSTREAM_UNAVAILABLE', 'STATE_UNAVAILABLE', 'NOT_READY'];
 /** Verified reads (VERIFY_PROOFS, ?verify=): src/verify/. */
-const VERIFY_CODES: readonly ErrorCode[] = ['UNVERIFIABLE'];
+const VERIFY_CODES: readonly ErrorCode[] = ['UNVERIFIABLE', 'VERIFY_UNSUPPORTED'];
 
 const VERIFY_PARAMETER = {
   name: 'verify',
@@ -124,6 +124,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
               example: SEED_ADDRESS,
             },
             { name: 'blockTag', in: 'query', required: false, description: BLOCK_TAG_DESCRIPTION, schema: { type: 'string', default: 'latest' } },
+            NETWORK_PARAMETER,
             VERIFY_PARAMETER,
           ],
           responses: {
@@ -189,6 +190,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
                 network: { type: 'string' },
                 headBlockNumber: HEX_QUANTITY,
                 headAgeMs: { type: 'number', minimum: 0 },
+                networks: { type: 'array', description: 'Each network: network, chainId, ready, headBlockNumber, headAgeMs', items: { type: 'object' } },
               },
             }),
             ...problems([...ADMISSION, 'NOT_READY']),
