@@ -14,6 +14,8 @@ import type { Logger } from './observability/logger.js';
 import { Metrics, SERVICE_VERSION } from './observability/metrics.js';
 import { createTracing } from './observability/tracing.js';
 import { ProviderRouter } from './router/provider-router.js';
+import { registerRetryMetrics } from './router/retry-metrics.js';
+import { createRetryShared } from './router/retry-policy.js';
 import type { CallObserver, Upstream } from './router/upstream.js';
 import type { SharedCache } from './cache/shared-cache.js';
 
@@ -61,7 +63,10 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
           metrics.onUpstreamCall(provider, method, outcome, latencyMs, calls);
           traced(provider, method, outcome, latencyMs, calls);
         };
-  const upstream: Upstream = new ProviderRouter(config, log, { onCall });
+  // One retry budget for the whole process, however many routers it runs.
+  const retry = createRetryShared(config.retry);
+  registerRetryMetrics(metrics.registry, retry.stats, retry.budget);
+  const upstream: Upstream = new ProviderRouter(config, log, { onCall, retry });
   const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
   const codec = createCodec(config.workers);
   const memo = new AddressMemo(config.addressChecksum);

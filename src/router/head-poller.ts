@@ -26,6 +26,7 @@ import { consensusHead } from './head-consensus.js';
 import { parseChainId, type ProviderCalls } from './provider-calls.js';
 import type { ChainView } from './chain-view.js';
 import type { ProviderHandle } from './provider.js';
+import type { RetryPolicy } from './retry-policy.js';
 
 /** A provider's head older than this (or 3 head lifetimes) no longer counts toward the consensus. */
 const HEAD_FRESH_FLOOR_MS = 3000;
@@ -49,6 +50,8 @@ export interface HeadPollerDeps {
   readonly checkHeads?: boolean;
   /** A provider whose head failed the check: the router marks it untrusted. */
   readonly distrust?: (p: ProviderHandle, cause: string) => void;
+  /** Retries a failed chain id check or head poll after a backoff (router/retry-policy.ts). */
+  readonly retry?: RetryPolicy;
 }
 
 export class HeadPoller {
@@ -67,7 +70,7 @@ export class HeadPoller {
   async start(): Promise<void> {
     await Promise.all(
       this.deps.providers.flatMap((p) => [
-        this.deps.calls.invoke(p, 'eth_chainId', [], parseChainId).then(
+        this.retried(p, false, () => this.deps.calls.invoke(p, 'eth_chainId', [], parseChainId)).then(
           ({ value }) => this.learnChain(p, value),
           (error: unknown) => this.failedPoll(p, error, 'chain id check failed'),
         ),
@@ -130,11 +133,11 @@ export class HeadPoller {
     p.pollStarted();
     const now = this.deps.clock();
     const chainDue = p.chainDue(now, this.deps.chainCheckIntervalMs);
-    const chain = chainDue ? calls.invoke(p, 'eth_chainId', [], parseChainId, { lastResort }) : undefined;
+    const chain = chainDue ? this.retried(p, lastResort, () => calls.invoke(p, 'eth_chainId', [], parseChainId, { lastResort })) : undefined;
     const multicall = chainDue ? this.askMulticall(p, lastResort) : undefined;
     const block =
       p.chainId === undefined || p.onExpectedChain()
-        ? calls.invoke(p, 'eth_getBlockByNumber', ['latest', false], (result) => this.parseHead(result, p.name), { lastResort })
+        ? this.retried(p, lastResort, () => calls.invoke(p, 'eth_getBlockByNumber', ['latest', false], (result) => this.parseHead(result, p.name), { lastResort }))
         : undefined;
     const [chainResult, blockResult] = await Promise.allSettled([chain, block, multicall]);
     p.pollEnded();
@@ -149,6 +152,24 @@ export class HeadPoller {
     if (blockResult.value === undefined || p.chainId !== view.chainId) return undefined;
     p.latestAnswered(blockResult.value.value, this.deps.clock(), this.freshMs);
     return blockResult.value.latencyMs;
+  }
+
+  /**
+   * `call`, and again after a backoff while it fails with a retryable error, within one request
+   * deadline and the retry budget, so one lost answer does not cost the provider its head or the
+   * service its readiness. A half-open circuit's probe is not repeated: it is one call by design.
+   */
+  private retried<T>(p: ProviderHandle, lastResort: boolean, call: () => Promise<T>): Promise<T> {
+    const { retry, clock } = this.deps;
+    if (retry === undefined || (!lastResort && !p.circuitClosed(clock()))) return call();
+    return retry.rounds({
+      pass: (round) => {
+        if (round === 0) retry.called();
+        return call();
+      },
+      deadlineAt: clock() + this.deps.config.requestDeadlineMs,
+      askableInMs: () => [Math.max(0, p.coolingForMs(clock()))],
+    });
   }
 
   /**
