@@ -70,7 +70,7 @@ export class HeadPoller {
   async start(): Promise<void> {
     await Promise.all(
       this.deps.providers.flatMap((p) => [
-        this.retried(p, false, () => this.deps.calls.invoke(p, 'eth_chainId', [], parseChainId)).then(
+        this.retried(p, (again) => this.deps.calls.invoke(p, 'eth_chainId', [], parseChainId, { again })).then(
           ({ value }) => this.learnChain(p, value),
           (error: unknown) => this.failedPoll(p, error, 'chain id check failed'),
         ),
@@ -133,11 +133,13 @@ export class HeadPoller {
     p.pollStarted();
     const now = this.deps.clock();
     const chainDue = p.chainDue(now, this.deps.chainCheckIntervalMs);
-    const chain = chainDue ? this.retried(p, lastResort, () => calls.invoke(p, 'eth_chainId', [], parseChainId, { lastResort })) : undefined;
+    const chain = chainDue ? this.retried(p, (again) => calls.invoke(p, 'eth_chainId', [], parseChainId, { lastResort, again })) : undefined;
     const multicall = chainDue ? this.askMulticall(p, lastResort) : undefined;
     const block =
       p.chainId === undefined || p.onExpectedChain()
-        ? this.retried(p, lastResort, () => calls.invoke(p, 'eth_getBlockByNumber', ['latest', false], (result) => this.parseHead(result, p.name), { lastResort }))
+        ? this.retried(p, (again) =>
+            calls.invoke(p, 'eth_getBlockByNumber', ['latest', false], (result) => this.parseHead(result, p.name), { lastResort, again }),
+          )
         : undefined;
     const [chainResult, blockResult] = await Promise.allSettled([chain, block, multicall]);
     p.pollEnded();
@@ -157,15 +159,16 @@ export class HeadPoller {
   /**
    * `call`, and again after a backoff while it fails with a retryable error, within one request
    * deadline and the retry budget, so one lost answer does not cost the provider its head or the
-   * service its readiness. A half-open circuit's probe is not repeated: it is one call by design.
+   * service its readiness (with one provider, a lost poll is a lost head). `again`: a retry,
+   * whose failure is not held against the breaker a second time (one poll opens no circuit).
    */
-  private retried<T>(p: ProviderHandle, lastResort: boolean, call: () => Promise<T>): Promise<T> {
+  private retried<T>(p: ProviderHandle, call: (again: boolean) => Promise<T>): Promise<T> {
     const { retry, clock } = this.deps;
-    if (retry === undefined || (!lastResort && !p.circuitClosed(clock()))) return call();
+    if (retry === undefined) return call(false);
     return retry.rounds({
       pass: (round) => {
         if (round === 0) retry.called();
-        return call();
+        return call(round > 0);
       },
       deadlineAt: clock() + this.deps.config.requestDeadlineMs,
       askableInMs: () => [Math.max(0, p.coolingForMs(clock()))],

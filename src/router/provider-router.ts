@@ -114,7 +114,7 @@ export class ProviderRouter implements Upstream {
       retry: this.retry,
       askableInMs: () => this.askableInMs(this.clock()),
       deadlineMs: config.requestDeadlineMs,
-      unavailable: (detail, failures, tried, code) => this.unavailable(detail, failures, tried, code),
+      unavailable: (detail, failures, tried, code) => this.answered(this.unavailable(detail, failures, tried, code)),
     });
     const reads = this.tagReads;
     this.blocks = new BlockResolver(
@@ -201,14 +201,20 @@ export class ProviderRouter implements Upstream {
       .catch((error: unknown) => {
         // Our own bug surfaces as itself (a 500 with its stack logged), never as "no provider answered".
         if (!(error instanceof UpstreamError)) throw error;
-        if (failures.size === 0) throw this.unavailable(NO_CANDIDATES, failures);
+        if (failures.size === 0) throw this.answered(this.unavailable(NO_CANDIDATES, failures));
         // Every provider that answered lacks the old state (pruned): not a provider failure, say so.
         const errors = [...failures.values()];
         if (errors.every((e) => e.kind === 'state-unavailable')) {
-          throw this.unavailable(`no provider has the state at block ${at.numberHex}`, failures, order, 'STATE_UNAVAILABLE');
+          throw this.answered(this.unavailable(`no provider has the state at block ${at.numberHex}`, failures, order, 'STATE_UNAVAILABLE'));
         }
-        throw this.unavailable(`no provider answered the balance at block ${at.numberHex}`, failures, order);
+        throw this.answered(this.unavailable(`no provider answered the balance at block ${at.numberHex}`, failures, order));
       });
+  }
+
+  /** A read's 502 on its way to the client: counted when it tells the client when to come back. */
+  private answered(error: ServiceError): ServiceError {
+    if (error.retryAfterSeconds !== undefined) this.retry.retryAfterAnswered();
+    return error;
   }
 
   private askableInMs(now: number): number[] {
@@ -271,9 +277,7 @@ export class ProviderRouter implements Upstream {
     const failures = new Map([...errors].map(([p, e]) => [p, { kind: e.kind, error: this.calls.redact(e.message) }] as const));
     const now = this.clock();
     const providers = causesOf({ providers: this.providers, failures, tried, now, bar: this.bar() });
-    const retryAfter = retryAfterSeconds(this.askableInMs(now));
-    if (retryAfter !== undefined) this.retry.retryAfterAnswered();
-    return new ServiceError(code, detail, { extra: { providers }, retryAfterSeconds: retryAfter });
+    return new ServiceError(code, detail, { extra: { providers }, retryAfterSeconds: retryAfterSeconds(this.askableInMs(now)) });
   }
 
   private bar(): ChainBar {
