@@ -69,13 +69,14 @@ export class HeadPoller {
   /** Checks every provider's chain id; the first configured provider that answered decides when none is expected. */
   async start(): Promise<void> {
     await Promise.all(
-      this.deps.providers.flatMap((p) => [
-        this.retried(p, (again) => this.deps.calls.invoke(p, 'eth_chainId', [], parseChainId, { again })).then(
+      this.deps.providers.map((p) => {
+        const chain = this.retried(p, (again) => this.deps.calls.invoke(p, 'eth_chainId', [], parseChainId, { again })).then(
           ({ value }) => this.learnChain(p, value),
           (error: unknown) => this.failedPoll(p, error, 'chain id check failed'),
-        ),
-        this.askMulticall(p, false),
-      ]),
+        );
+        // Asked in the same turn (one batch), its answer kept once the chain is learnt (which resets it).
+        return Promise.all([chain, this.askMulticall(p, false, chain)]);
+      }),
     );
     const first = this.deps.providers.find((p) => p.chainId !== undefined)?.chainId;
     if (first !== undefined) this.deps.view.expect(first);
@@ -194,10 +195,10 @@ export class HeadPoller {
    * issued in the caller's turn so it rides in the chain check's JSON-RPC batch. Never rejects: a
    * failed ask is asked again at the next chain check.
    */
-  private askMulticall(p: ProviderHandle, lastResort: boolean): Promise<void> | undefined {
+  private askMulticall(p: ProviderHandle, lastResort: boolean, after?: Promise<unknown>): Promise<void> | undefined {
     if (this.deps.config.upstreamMulticall !== 'auto' || !p.multicallUnknown) return undefined;
-    return this.deps.calls.invoke(p, 'eth_getCode', [MULTICALL3, 'latest'], parseCode, { lastResort }).then(
-      ({ value }) => p.multicallAnswered(value.length > 2),
+    return Promise.all([this.deps.calls.invoke(p, 'eth_getCode', [MULTICALL3, 'latest'], parseCode, { lastResort }), after]).then(
+      ([{ value }]) => p.multicallAnswered(value.length > 2),
       (error: unknown) => {
         // A provider's failure is the chain check's to report (same request); ours is logged.
         if (!(error instanceof UpstreamError)) this.failedPoll(p, error, 'Multicall3 code check failed');

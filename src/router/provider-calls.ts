@@ -85,7 +85,8 @@ export class ProviderCalls {
     const booked =
       error.kind === 'cancelled' ? new UpstreamError('timeout', p.name, `no answer within the ${this.config.requestDeadlineMs} ms request deadline`) : error;
     const message = this.redact(booked.message);
-    this.transition(p, again === true ? p.failedAgain(booked, message, now) : p.failed(booked, message, elapsed, now), requestId);
+    // A retry's failure is counted (metrics) but not held against the breaker a second time; a rate limit still cools.
+    if (again !== true || booked.kind === 'rate-limited') this.transition(p, p.failed(booked, message, elapsed, now), requestId);
     this.onCall?.(p.name, method, booked.kind, elapsed, calls);
     return booked;
   }

@@ -110,19 +110,6 @@ export class ProviderHealth {
     }
   }
 
-  /**
-   * A retry of a call whose failure was just booked (a head poll asked again): counted and shown,
-   * but not against the breaker or the window a second time, so one poll opens no circuit by
-   * itself. A rate limit still cools.
-   */
-  failedAgain(error: UpstreamError, message: string, now: number): Transition {
-    if (error.kind === 'rate-limited') return this.failed(error, message, now);
-    this.errorCount++;
-    this.lastErrorText = message;
-    this.lastErrorKindValue = error.kind;
-    return undefined;
-  }
-
   /** Caught lying until `until`; returns whether it was trusted before. */
   lied(message: string, now: number, until: number): boolean {
     const wasTrusted = now >= this.untrustedUntil;

@@ -112,7 +112,7 @@ export class ProviderRouter implements Upstream {
       maxPerCall: config.upstreamBatchMax,
       budget: this.budget,
       retry: this.retry,
-      askableInMs: () => this.askableInMs(this.clock()),
+      askableInMs: () => askableInMs(this.providers, this.clock()),
       deadlineMs: config.requestDeadlineMs,
       unavailable: (detail, failures, tried, code) => this.answered(this.unavailable(detail, failures, tried, code)),
     });
@@ -195,9 +195,8 @@ export class ProviderRouter implements Upstream {
         },
       });
     };
-    // .catch rather than try/await: one microtask hop fewer on every read's way back.
     return this.retry
-      .rounds({ pass, deadlineAt, askableInMs: () => this.askableInMs(this.clock()), cost: () => order.length })
+      .rounds({ pass, deadlineAt, askableInMs: () => askableInMs(this.providers, this.clock()), cost: () => order.length })
       .catch((error: unknown) => {
         // Our own bug surfaces as itself (a 500 with its stack logged), never as "no provider answered".
         if (!(error instanceof UpstreamError)) throw error;
@@ -215,10 +214,6 @@ export class ProviderRouter implements Upstream {
   private answered(error: ServiceError): ServiceError {
     if (error.retryAfterSeconds !== undefined) this.retry.retryAfterAnswered();
     return error;
-  }
-
-  private askableInMs(now: number): number[] {
-    return askableInMs(this.providers, now);
   }
 
   currentBlock(tag: BlockTag, now?: number): Head | undefined {
@@ -277,7 +272,7 @@ export class ProviderRouter implements Upstream {
     const failures = new Map([...errors].map(([p, e]) => [p, { kind: e.kind, error: this.calls.redact(e.message) }] as const));
     const now = this.clock();
     const providers = causesOf({ providers: this.providers, failures, tried, now, bar: this.bar() });
-    return new ServiceError(code, detail, { extra: { providers }, retryAfterSeconds: retryAfterSeconds(this.askableInMs(now)) });
+    return new ServiceError(code, detail, { extra: { providers }, retryAfterSeconds: retryAfterSeconds(askableInMs(this.providers, now)) });
   }
 
   private bar(): ChainBar {

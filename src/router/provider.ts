@@ -231,11 +231,6 @@ export class ProviderHandle {
     return this.health.failed(error, message, now);
   }
 
-  /** A retried call failed again (router/provider-health.ts failedAgain). */
-  failedAgain(error: UpstreamError, message: string, now: number): Transition {
-    return this.health.failedAgain(error, message, now);
-  }
-
   /**
    * Claims a head poll at `now` if it should get one: not polled already, not cooling, a chain
    * check due if on another chain, and its circuit closed or half-open with the single probe free
