@@ -19,6 +19,7 @@ import { networkName } from './chain/networks.js';
 import type { Config, ProviderConfig } from './config/config.js';
 import type { Logger } from './observability/logger.js';
 import { ProviderRouter } from './router/provider-router.js';
+import type { RetryShared } from './router/retry-policy.js';
 import type { CallObserver, Upstream } from './router/upstream.js';
 
 export interface NetworksDeps {
@@ -28,6 +29,8 @@ export interface NetworksDeps {
   readonly sharedCache: SharedCache | undefined;
   /** The call observer of one network's router (metrics labelled with it, tracing). */
   readonly observer: (network: string) => CallObserver;
+  /** The process-wide retry budget and counters, shared by every network's router. */
+  readonly retry: RetryShared;
 }
 
 interface Planned {
@@ -64,6 +67,7 @@ function serve(deps: NetworksDeps, plan: Planned, facts: NetworkFacts | undefine
   const log = config.networks === undefined || label === undefined ? deps.log : deps.log.child({ network: label });
   const router: Upstream = new ProviderRouter(networkConfig(config, plan, facts), log, {
     onCall: deps.observer(label ?? ''),
+    retry: deps.retry,
     ...(facts === undefined ? {} : { facts }),
   });
   // The default network's keys are bare addresses (its hit builds no string); the others' carry the chain id.

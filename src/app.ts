@@ -14,6 +14,8 @@ import { createServer, type RunningServer } from './http/server.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics, SERVICE_VERSION } from './observability/metrics.js';
 import { createTracing } from './observability/tracing.js';
+import { registerRetryMetrics } from './router/retry-metrics.js';
+import { createRetryShared } from './router/retry-policy.js';
 import type { CallObserver, Upstream } from './router/upstream.js';
 import type { SharedCache } from './cache/shared-cache.js';
 
@@ -66,11 +68,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
           traced(provider, method, outcome, latencyMs, calls);
         };
   };
+  // One retry budget for the whole process, however many networks' routers it runs.
+  const retry = createRetryShared(config.retry);
+  registerRetryMetrics(metrics.registry, retry.stats, retry.budget);
   const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
   const codec = createCodec(config.workers);
   const memo = new AddressMemo(config.addressChecksum);
   const sharedCache = await startSharedCache(config, log, metrics);
-  const networks = await buildNetworks({ config, log, cache, sharedCache, observer });
+  const networks = await buildNetworks({ config, log, cache, sharedCache, observer, retry });
   const upstream = networks.default.router;
   const closeRouters = () => Promise.allSettled(networks.all.map((n) => n.router.close()));
   metrics.watch({ cache, networks: networks.all, codec });

@@ -38,17 +38,20 @@ export class ServiceError extends Error {
   readonly status: number;
   /** Extra problem members (e.g. the checksummed address); must never carry secrets. */
   readonly extra: Readonly<Record<string, unknown>> | undefined;
+  /** Whole seconds for a Retry-After header: when asking again can help (every provider backed off). */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     code: ErrorCode,
     detail: string,
-    options?: { cause?: unknown; extra?: Record<string, unknown> },
+    options?: { cause?: unknown; extra?: Record<string, unknown>; retryAfterSeconds?: number | undefined },
   ) {
     super(detail, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ServiceError';
     this.code = code;
     this.status = ERRORS[code].status;
     this.extra = options?.extra;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

@@ -3,6 +3,7 @@
  * recorded per request beyond a field increment). Registered only when REDIS_URL is set.
  */
 import type { Registry } from 'prom-client';
+import { registerCollected, type Sample } from '../observability/collected-metric.js';
 import type { BreakerState } from '../resilience/breaker.js';
 import { SHARED_CACHE_ERROR_KINDS } from './shared-cache-errors.js';
 import type { SharedCacheStats } from './shared-cache.js';
@@ -13,32 +14,10 @@ export interface SharedCacheSource {
   connectionStatus(): string;
 }
 
-interface Sample {
-  readonly value: number;
-  readonly labels?: Record<string, string>;
-}
-
-/** prom-client's registry only needs `name` and `get()` (as observability/metrics.ts does too). */
-class Collected {
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly type: 'counter' | 'gauge',
-    private readonly read: () => Sample[],
-  ) {}
-
-  get() {
-    return { name: this.name, help: this.help, type: this.type, values: this.read(), aggregator: 'sum' as const };
-  }
-
-  reset(): void {}
-}
-
 const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open'];
 
 export function registerSharedCacheMetrics(registry: Registry, cache: SharedCacheSource): void {
-  const add = (name: string, help: string, type: 'counter' | 'gauge', read: () => Sample[]) =>
-    registry.registerMetric(new Collected(name, help, type, read) as never);
+  const add = (name: string, help: string, type: 'counter' | 'gauge', read: () => Sample[]) => registerCollected(registry, name, help, type, read);
   const counter = (name: string, help: string, read: () => number) => add(name, help, 'counter', () => [{ value: read() }]);
   const { stats } = cache;
   counter('balance_api_shared_cache_hits_total', 'In-process misses answered from the shared cache (directly or handed over by the task that read it)', () => stats.hits);

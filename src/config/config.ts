@@ -26,6 +26,7 @@ import {
 import { CHAIN_ID } from './networks-config.js';
 import { loadProvidersConfig, type NetworkConfig, type ProviderConfig } from './providers-config.js';
 import { loadRateLimitConfig, type RateLimitConfig } from './rate-limit-config.js';
+import { loadRetryConfig, type RetryConfig } from './retry-config.js';
 import { loadSharedCacheConfig, type SharedCacheConfig } from './shared-cache-config.js';
 
 export { ConfigError };
@@ -85,6 +86,8 @@ export interface Config extends DocsConfig, RateLimitConfig {
   readonly untrustedCooldownMs: number;
   /** REDIS_URL and friends; undefined (no Redis code on any path) when REDIS_URL is unset. */
   readonly sharedCache: SharedCacheConfig | undefined;
+  /** RETRY_MAX_ROUNDS, RETRY_BUDGET_PERCENT (config/retry-config.ts). */
+  readonly retry: RetryConfig;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -158,6 +161,7 @@ export function loadConfig(env: Env): Config {
     verifyQuorum: number(env, 'VERIFY_QUORUM', undefined, POSITIVE_INT),
     untrustedCooldownMs: number(env, 'UNTRUSTED_COOLDOWN_SECONDS', DEFAULTS.UNTRUSTED_COOLDOWN_SECONDS, NON_NEGATIVE_SECONDS) * 1000,
     sharedCache,
+    retry: loadRetryConfig(env),
     ...loadDocsConfig(env),
   };
   if (config.adminPort !== undefined && config.adminPort !== 0 && config.adminPort === config.port) {

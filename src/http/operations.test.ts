@@ -101,7 +101,8 @@ describe('request ids', () => {
 
   it("puts the request id on every log line of a failing request, the router's included", async () => {
     const lines: Record<string, unknown>[] = [];
-    const app = await start({}, lines);
+    // One pass: a retry round after the 1 s back-off would log a second cooling episode.
+    const app = await start({ RETRY_MAX_ROUNDS: '0' }, lines);
     proxy.set({ fault: { kind: 'http-429', retryAfterSeconds: 1 }, methods: ['eth_getBalance'] });
     try {
       const res = await get(app.port, `/address/balance/${Wallet.createRandom().address}`, { headers: { 'x-request-id': 'trace-me-1' } });

@@ -1,6 +1,6 @@
 /** Writing responses on uWS: status lines, JSON and problem+json bodies, common headers. */
 import type { HttpResponse } from './uws.js';
-import { problemDetails, problemOf, type ErrorCode } from '../errors.js';
+import { problemDetails, problemOf, ServiceError, type ErrorCode } from '../errors.js';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: '200 OK',
@@ -81,7 +81,12 @@ export function writeEmpty(res: HttpResponse, status: number, requestId: string,
 export function writeProblem(res: HttpResponse, error: unknown, instance: string | undefined, options: BodyOptions): number {
   const body = problemOf(error, instance);
   const status = body.status as number;
-  writeBody(res, status, PROBLEM_TYPE, JSON.stringify(body), options);
+  const retryAfter = error instanceof ServiceError ? error.retryAfterSeconds : undefined;
+  const sent: BodyOptions =
+    retryAfter === undefined
+      ? options
+      : { requestId: options.requestId, headers: withHeaders(options.headers ?? NO_HEADERS, [['retry-after', String(retryAfter)]]), close: options.close, omitBody: options.omitBody };
+  writeBody(res, status, PROBLEM_TYPE, JSON.stringify(body), sent);
   return status;
 }
 

@@ -50,6 +50,14 @@ export interface BatchReadPlan<P> {
   readonly budget: HedgeBudget;
   /** The whole batch's deadline (REQUEST_DEADLINE_MS). */
   readonly deadlineMs: number;
+  /**
+   * Runs `pass` (round 0 reads every chunk; a later round what is still missing, chunked afresh)
+   * as often as the retry policy allows (router/retry-policy.ts); `cost` is the next round's HTTP
+   * requests. Default: one pass.
+   */
+  readonly rounds?: ((pass: (round: number) => Promise<void>, cost: () => number) => Promise<void>) | undefined;
+  /** A first-round HTTP request went out (the retry budget's books). */
+  readonly called?: (() => void) | undefined;
 }
 
 export interface BatchReadResult<P> {
@@ -125,10 +133,8 @@ export async function readBatch<P>(plan: BatchReadPlan<P>): Promise<BatchReadRes
 
   const indexes = addresses.map((_, i) => i);
   const chunks = chunk(indexes, maxPerCall);
-  const owner = assignChunks(
-    chunks.length,
-    providers.map((p) => plan.weight(p)),
-  );
+  const weights = providers.map((p) => plan.weight(p));
+  const owner = assignChunks(chunks.length, weights);
 
   const deadline = new Cancel();
   const timer = setTimeout(() => deadline.cancel(DEADLINE), plan.deadlineMs);
@@ -137,7 +143,7 @@ export async function readBatch<P>(plan: BatchReadPlan<P>): Promise<BatchReadRes
    * Reads `part` starting at provider `start`, each provider asked at most once, in ranked order
    * after it; each round is one hedged failover over the providers not asked yet.
    */
-  const run = async (part: number[], start: number): Promise<void> => {
+  const run = async (part: number[], start: number, round: number): Promise<void> => {
     let pending = part;
     const asked = new Set<P>();
     while (pending.length > 0 && invalid === undefined && !deadline.cancelled) {
@@ -162,6 +168,7 @@ export async function readBatch<P>(plan: BatchReadPlan<P>): Promise<BatchReadRes
           read: (p, cancel) => {
             asked.add(p);
             requests++;
+            if (round === 0) plan.called?.();
             return plan.readChunk(p, chunkAddresses, cancel).then(
               (a) => ({ answer: a, from: p }),
               (error: unknown) => {
@@ -195,23 +202,39 @@ export async function readBatch<P>(plan: BatchReadPlan<P>): Promise<BatchReadRes
     }
   };
 
+  const missingNow = () => indexes.filter((i) => values[i] === undefined);
+  const stateOnly = (missing: readonly number[]) =>
+    missing.every((i) => {
+      const errors = lastError.get(i) ?? [];
+      return errors.length > 0 && errors.every(isStateUnavailable);
+    });
+  /** One round; rejects with an UpstreamError when something is left, retryable unless no round can help. */
+  const pass = async (round: number): Promise<void> => {
+    const parts = round === 0 ? chunks : chunk(missingNow(), maxPerCall);
+    const owners = round === 0 ? owner : assignChunks(parts.length, weights);
+    await Promise.all(parts.map((part, c) => run(part, owners[c]!, round)));
+    if (invalid !== undefined) throw invalid;
+    const missing = missingNow();
+    if (missing.length === 0) return;
+    if (stateOnly(missing)) throw new UpstreamError('state-unavailable', 'router', `${missing.length} balances not in any provider's state`);
+    throw new UpstreamError('unavailable', 'router', `${missing.length} balances not read`);
+  };
   try {
-    await Promise.all(chunks.map((part, c) => run(part, owner[c]!)));
+    await (plan.rounds === undefined ? pass(0) : plan.rounds(pass, () => Math.ceil(missingNow().length / maxPerCall)));
+  } catch (error) {
+    if (!(error instanceof UpstreamError)) throw error;
   } finally {
     clearTimeout(timer);
   }
 
   if (invalid !== undefined) throw new BatchReadError('invalid', invalid.message, failures);
-  const missing = indexes.filter((i) => values[i] === undefined);
+  const missing = missingNow();
   if (missing.length > 0) {
-    const stateOnly = missing.every((i) => {
-      const errors = lastError.get(i) ?? [];
-      return errors.length > 0 && errors.every(isStateUnavailable);
-    });
-    const message = stateOnly
+    const onlyState = stateOnly(missing);
+    const message = onlyState
       ? `no provider has the state for ${missing.length} of ${addresses.length} addresses at this block`
       : `no provider answered ${missing.length} of ${addresses.length} balances`;
-    throw new BatchReadError(stateOnly ? 'state' : 'upstream', message, failures);
+    throw new BatchReadError(onlyState ? 'state' : 'upstream', message, failures);
   }
   return { values: values as bigint[], latencyMs, requests, providers: used };
 }

@@ -26,6 +26,7 @@ import { consensusHead } from './head-consensus.js';
 import { parseChainId, type ProviderCalls } from './provider-calls.js';
 import type { ChainView } from './chain-view.js';
 import type { ProviderHandle } from './provider.js';
+import type { RetryPolicy } from './retry-policy.js';
 
 /** A provider's head older than this (or 3 head lifetimes) no longer counts toward the consensus. */
 const HEAD_FRESH_FLOOR_MS = 3000;
@@ -51,6 +52,8 @@ export interface HeadPollerDeps {
   readonly distrust?: (p: ProviderHandle, cause: string) => void;
   /** Where this chain's Multicall3 lives (default: the canonical address). */
   readonly multicall3?: string | undefined;
+  /** Retries a failed chain id check or head poll after a backoff (router/retry-policy.ts). */
+  readonly retry?: RetryPolicy;
 }
 
 export class HeadPoller {
@@ -68,13 +71,14 @@ export class HeadPoller {
   /** Checks every provider's chain id; the first configured provider that answered decides when none is expected. */
   async start(): Promise<void> {
     await Promise.all(
-      this.deps.providers.flatMap((p) => [
-        this.deps.calls.invoke(p, 'eth_chainId', [], parseChainId).then(
+      this.deps.providers.map((p) => {
+        const chain = this.retried(p, (again) => this.deps.calls.invoke(p, 'eth_chainId', [], parseChainId, { again })).then(
           ({ value }) => this.learnChain(p, value),
           (error: unknown) => this.failedPoll(p, error, 'chain id check failed'),
-        ),
-        this.askMulticall(p, false),
-      ]),
+        );
+        // Asked in the same turn (one batch), its answer kept once the chain is learnt (which resets it).
+        return Promise.all([chain, this.askMulticall(p, false, chain)]);
+      }),
     );
     const first = this.deps.providers.find((p) => p.chainId !== undefined)?.chainId;
     if (first !== undefined) this.deps.view.expect(first);
@@ -132,11 +136,13 @@ export class HeadPoller {
     p.pollStarted();
     const now = this.deps.clock();
     const chainDue = p.chainDue(now, this.deps.chainCheckIntervalMs);
-    const chain = chainDue ? calls.invoke(p, 'eth_chainId', [], parseChainId, { lastResort }) : undefined;
+    const chain = chainDue ? this.retried(p, (again) => calls.invoke(p, 'eth_chainId', [], parseChainId, { lastResort, again })) : undefined;
     const multicall = chainDue ? this.askMulticall(p, lastResort) : undefined;
     const block =
       p.chainId === undefined || p.onExpectedChain()
-        ? calls.invoke(p, 'eth_getBlockByNumber', ['latest', false], (result) => this.parseHead(result, p.name), { lastResort })
+        ? this.retried(p, (again) =>
+            calls.invoke(p, 'eth_getBlockByNumber', ['latest', false], (result) => this.parseHead(result, p.name), { lastResort, again }),
+          )
         : undefined;
     const [chainResult, blockResult] = await Promise.allSettled([chain, block, multicall]);
     p.pollEnded();
@@ -151,6 +157,25 @@ export class HeadPoller {
     if (blockResult.value === undefined || p.chainId !== view.chainId) return undefined;
     p.latestAnswered(blockResult.value.value, this.deps.clock(), this.freshMs);
     return blockResult.value.latencyMs;
+  }
+
+  /**
+   * `call`, and again after a backoff while it fails with a retryable error, within one request
+   * deadline and the retry budget, so one lost answer does not cost the provider its head or the
+   * service its readiness (with one provider, a lost poll is a lost head). `again`: a retry,
+   * whose failure is not held against the breaker a second time (one poll opens no circuit).
+   */
+  private retried<T>(p: ProviderHandle, call: (again: boolean) => Promise<T>): Promise<T> {
+    const { retry, clock } = this.deps;
+    if (retry === undefined) return call(false);
+    return retry.rounds({
+      pass: (round) => {
+        if (round === 0) retry.called();
+        return call(round > 0);
+      },
+      deadlineAt: clock() + this.deps.config.requestDeadlineMs,
+      askableInMs: () => [Math.max(0, p.coolingForMs(clock()))],
+    });
   }
 
   /**
@@ -172,10 +197,10 @@ export class HeadPoller {
    * issued in the caller's turn so it rides in the chain check's JSON-RPC batch. Never rejects: a
    * failed ask is asked again at the next chain check.
    */
-  private askMulticall(p: ProviderHandle, lastResort: boolean): Promise<void> | undefined {
+  private askMulticall(p: ProviderHandle, lastResort: boolean, after?: Promise<unknown>): Promise<void> | undefined {
     if (this.deps.config.upstreamMulticall !== 'auto' || !p.multicallUnknown) return undefined;
-    return this.deps.calls.invoke(p, 'eth_getCode', [this.deps.multicall3 ?? MULTICALL3, 'latest'], parseCode, { lastResort }).then(
-      ({ value }) => p.multicallAnswered(value.length > 2),
+    return Promise.all([this.deps.calls.invoke(p, 'eth_getCode', [this.deps.multicall3 ?? MULTICALL3, 'latest'], parseCode, { lastResort }), after]).then(
+      ([{ value }]) => p.multicallAnswered(value.length > 2),
       (error: unknown) => {
         // A provider's failure is the chain check's to report (same request); ours is logged.
         if (!(error instanceof UpstreamError)) this.failedPoll(p, error, 'Multicall3 code check failed');

@@ -26,6 +26,8 @@ export interface CallOptions {
   readonly lastResort?: boolean;
   /** The request the call serves, for its log lines (none for background polls). */
   readonly requestId?: string | undefined;
+  /** A head poll's call asked again after its failure: a failure counts, but not on the breaker again. */
+  readonly again?: boolean | undefined;
 }
 
 export class ProviderCalls {
@@ -63,7 +65,7 @@ export class ProviderCalls {
       if (!(caught instanceof UpstreamError) || ended) throw caught;
       error = caught;
     }
-    throw this.failed(p, method, error, started, { cancel, requestId });
+    throw this.failed(p, method, error, started, { cancel, requestId, again: options.again });
   }
 
   /**
@@ -72,7 +74,7 @@ export class ProviderCalls {
    * withdrawn at the deadline is a timeout.
    */
   private failed(p: ProviderHandle, method: string, error: UpstreamError, started: number, options: CallOptions & { calls?: number }): UpstreamError {
-    const { cancel, requestId, calls } = options;
+    const { cancel, requestId, calls, again } = options;
     const now = this.clock();
     const elapsed = now - started;
     if (error.kind === 'cancelled' && cancel?.reason !== DEADLINE) {
@@ -82,7 +84,9 @@ export class ProviderCalls {
     }
     const booked =
       error.kind === 'cancelled' ? new UpstreamError('timeout', p.name, `no answer within the ${this.config.requestDeadlineMs} ms request deadline`) : error;
-    this.transition(p, p.failed(booked, this.redact(booked.message), elapsed, now), requestId);
+    const message = this.redact(booked.message);
+    // A retry's failure is counted (metrics) but not held against the breaker a second time; a rate limit still cools.
+    if (again !== true || booked.kind === 'rate-limited') this.transition(p, p.failed(booked, message, elapsed, now), requestId);
     this.onCall?.(p.name, method, booked.kind, elapsed, calls);
     return booked;
   }

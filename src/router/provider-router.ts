@@ -34,8 +34,12 @@ import { ChainView } from './chain-view.js';
 import { ProviderHandle } from './provider.js';
 import { causesOf, snapshotOf, type ChainBar } from './provider-report.js';
 import { TagReads } from './tag-reads.js';
+import { askableInMs, retryAfterSeconds } from './retry-after.js';
+import { createRetryShared, RetryPolicy, type RetryShared } from './retry-policy.js';
 import type { BalanceRead, BalancesRead, CallObserver, ProviderSnapshot, Upstream, VerifiedBalanceRead } from './upstream.js';
 import { VerifiedReader, type VerifyCause } from '../verify/verified-reader.js';
+
+const NO_CANDIDATES = 'no provider can serve reads right now';
 
 /** For reads at no particular block: every usable provider counts as having it. */
 const ANY_BLOCK: Head = Object.freeze({ number: 0n, hash: '', numberHex: '0x0' });
@@ -50,6 +54,8 @@ export interface ProviderRouterOptions {
   readonly chainCheckIntervalMs?: number;
   /** The chain's Multicall3 deployment and EVM quirks (default: today's single chain, chain/chain-facts.ts). */
   readonly facts?: Pick<NetworkFacts, 'multicall3' | 'evmBlockNumberIsL1'>;
+  /** The process-wide retry budget and counters (default: this router's own). */
+  readonly retry?: RetryShared;
 }
 
 export class ProviderRouter implements Upstream {
@@ -64,6 +70,7 @@ export class ProviderRouter implements Upstream {
   private readonly random: () => number;
   private readonly tagReads: TagReads;
   private readonly blocks: BlockResolver;
+  private readonly retry: RetryPolicy;
 
   constructor(
     private readonly config: Config,
@@ -72,6 +79,7 @@ export class ProviderRouter implements Upstream {
   ) {
     this.clock = options.clock ?? performance.now.bind(performance);
     this.random = options.random ?? Math.random;
+    this.retry = new RetryPolicy(config.retry, options.retry ?? createRetryShared(config.retry, this.clock), this.clock, this.random);
     this.view = new ChainView(config.expectedChainId, config.maxHeadLagBlocks);
     this.providers = config.providers.map((p) => new ProviderHandle(p, config.upstreamTimeoutMs, this.view, config.upstreamBatchMax));
     this.calls = new ProviderCalls(config, log, this.clock, options.onCall);
@@ -86,6 +94,7 @@ export class ProviderRouter implements Upstream {
       served: () => this.tracker.last()?.head.number,
       unavailable: (detail) => this.unavailable(detail, new Map()),
       checkHeads: config.verifyProofs,
+      retry: this.retry,
       distrust: (p, cause) => this.distrust(p, cause, undefined),
       multicall3: options.facts?.multicall3.address,
     });
@@ -106,8 +115,10 @@ export class ProviderRouter implements Upstream {
       candidates: (at) => this.candidates(at ?? ANY_BLOCK, this.clock()),
       maxPerCall: config.upstreamBatchMax,
       budget: this.budget,
+      retry: this.retry,
+      askableInMs: () => askableInMs(this.providers, this.clock()),
       deadlineMs: config.requestDeadlineMs,
-      unavailable: (detail, failures, tried, code) => this.unavailable(detail, failures, tried, code),
+      unavailable: (detail, failures, tried, code) => this.answered(this.unavailable(detail, failures, tried, code)),
       multicall3: options.facts?.multicall3,
       evmBlockNumberIsL1: options.facts?.evmBlockNumberIsL1,
       newest: () => this.view.newest,
@@ -160,35 +171,56 @@ export class ProviderRouter implements Upstream {
     return candidatesFor(this.providers, { at, now, random: this.random });
   }
 
+  /**
+   * The balance at `at`: one failover over the ranked candidates, and more rounds of it after a
+   * backoff while the deadline, RETRY_MAX_ROUNDS and the retry budget allow (router/retry.ts).
+   */
   getBalance(address: string, at: Head, requestId?: string): Promise<BalanceRead> {
-    const now = this.clock();
-    const { order, explored, lastResort } = this.candidates(at, now);
+    const deadlineAt = this.clock() + this.config.requestDeadlineMs;
     const failures = new Map<ProviderHandle, UpstreamError>();
-    if (order.length === 0) return Promise.reject(this.unavailable('no provider can serve reads right now', failures));
-    // An exploration pick is hedged on the best provider's delay: exploring must not cost clients.
-    const bestP95 = explored && order.length > 1 ? order[1]!.p95() : undefined;
     const params = [address, { blockHash: at.hash }];
-    // .catch rather than try/await: one microtask hop fewer on every read's way back.
-    return failover({
-      order,
-      failures,
-      budget: this.budget,
-      deadlineMs: this.config.requestDeadlineMs,
-      hedgeDelayMs: (p, attempt) => hedgeDelayMs(attempt === 1 && bestP95 !== undefined ? bestP95 : p.p95()),
-      read: (p, cancel) =>
-        this.calls
-          .invoke(p, 'eth_getBalance', params, parseQuantity, { cancel, lastResort, requestId })
-          .then(({ value, latencyMs }) => ({ wei: value, latencyMs, provider: p.name })),
-    }).catch((error: unknown) => {
-      // Our own bug surfaces as itself (a 500 with its stack logged), never as "no provider answered".
-      if (!(error instanceof UpstreamError)) throw error;
-      // Every provider that answered lacks the old state (pruned): not a provider failure, say so.
-      const errors = [...failures.values()];
-      if (errors.length > 0 && errors.every((e) => e.kind === 'state-unavailable')) {
-        throw this.unavailable(`no provider has the state at block ${at.numberHex}`, failures, order, 'STATE_UNAVAILABLE');
-      }
-      throw this.unavailable(`no provider answered the balance at block ${at.numberHex}`, failures, order);
-    });
+    let order: readonly ProviderHandle[] = [];
+    const pass = (round: number): Promise<BalanceRead> => {
+      const now = this.clock();
+      const candidates = this.candidates(at, now);
+      const { explored, lastResort } = candidates;
+      order = candidates.order;
+      if (order.length === 0) return Promise.reject(new UpstreamError('unavailable', 'router', NO_CANDIDATES));
+      // An exploration pick is hedged on the best provider's delay: exploring must not cost clients.
+      const bestP95 = explored && order.length > 1 ? order[1]!.p95() : undefined;
+      return failover({
+        order,
+        failures,
+        budget: this.budget,
+        deadlineMs: deadlineAt - now,
+        hedgeDelayMs: (p, attempt) => hedgeDelayMs(attempt === 1 && bestP95 !== undefined ? bestP95 : p.p95()),
+        read: (p, cancel) => {
+          if (round === 0) this.retry.called();
+          return this.calls
+            .invoke(p, 'eth_getBalance', params, parseQuantity, { cancel, lastResort, requestId })
+            .then(({ value, latencyMs }) => ({ wei: value, latencyMs, provider: p.name }));
+        },
+      });
+    };
+    return this.retry
+      .rounds({ pass, deadlineAt, askableInMs: () => askableInMs(this.providers, this.clock()), cost: () => order.length })
+      .catch((error: unknown) => {
+        // Our own bug surfaces as itself (a 500 with its stack logged), never as "no provider answered".
+        if (!(error instanceof UpstreamError)) throw error;
+        if (failures.size === 0) throw this.answered(this.unavailable(NO_CANDIDATES, failures));
+        // Every provider that answered lacks the old state (pruned): not a provider failure, say so.
+        const errors = [...failures.values()];
+        if (errors.every((e) => e.kind === 'state-unavailable')) {
+          throw this.answered(this.unavailable(`no provider has the state at block ${at.numberHex}`, failures, order, 'STATE_UNAVAILABLE'));
+        }
+        throw this.answered(this.unavailable(`no provider answered the balance at block ${at.numberHex}`, failures, order));
+      });
+  }
+
+  /** A read's 502 on its way to the client: counted when it tells the client when to come back. */
+  private answered(error: ServiceError): ServiceError {
+    if (error.retryAfterSeconds !== undefined) this.retry.retryAfterAnswered();
+    return error;
   }
 
   currentBlock(tag: BlockTag, now?: number): Head | undefined {
@@ -245,8 +277,9 @@ export class ProviderRouter implements Upstream {
     code: 'UPSTREAM_UNAVAILABLE' | 'STATE_UNAVAILABLE' = 'UPSTREAM_UNAVAILABLE',
   ): ServiceError {
     const failures = new Map([...errors].map(([p, e]) => [p, { kind: e.kind, error: this.calls.redact(e.message) }] as const));
-    const providers = causesOf({ providers: this.providers, failures, tried, now: this.clock(), bar: this.bar() });
-    return new ServiceError(code, detail, { extra: { providers } });
+    const now = this.clock();
+    const providers = causesOf({ providers: this.providers, failures, tried, now, bar: this.bar() });
+    return new ServiceError(code, detail, { extra: { providers }, retryAfterSeconds: retryAfterSeconds(askableInMs(this.providers, now)) });
   }
 
   private bar(): ChainBar {

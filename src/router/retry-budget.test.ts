@@ -55,4 +55,14 @@ describe('RetryBudget', () => {
     clock.now += 3_600_000;
     assert.equal(budget.available(), 3);
   });
+
+  it('a round over several candidates spends one retry per request it will send, all or none', () => {
+    const { budget } = budgetAt();
+    budget.called(10);
+    assert.equal(budget.available(), 5);
+    assert.equal(budget.tryRetry(3), true);
+    assert.equal(budget.tryRetry(3), false, 'two left: a round of three is refused whole');
+    assert.equal(budget.available(), 2);
+    assert.equal(budget.exhausted, 1);
+  });
 });

@@ -16,7 +16,13 @@ export interface RetryBudgetPolicy {
   readonly slots: number;
 }
 
+/**
+ * Retries per window allowed whatever the traffic: ten a second, the AWS SDKs' standard retry quota
+ * (500 tokens at 5 a retry). A quiet service (a few requests a second, one provider failing a third
+ * of its calls) needs more retries than 20 % of its calls; at real traffic the percentage rules.
+ */
 export const DEFAULT_RETRY_FLOOR = 100;
+export const RETRY_WINDOW_MS = 10_000;
 
 export class RetryBudget {
   private readonly calls: number[];
@@ -40,8 +46,11 @@ export class RetryBudget {
     this.calls[this.slot()]! += n;
   }
 
-  /** Spends one retry if the budget allows it; false (and counted as exhausted) when spent. */
-  tryRetry(): boolean {
+  /**
+   * Spends `n` retries (the upstream requests a retry round will send: one per candidate, one per
+   * chunk) if the budget allows them all; false (and counted as exhausted) when it does not.
+   */
+  tryRetry(n = 1): boolean {
     const slot = this.slot();
     let calls = 0;
     let retries = 0;
@@ -50,11 +59,11 @@ export class RetryBudget {
       retries += this.retries[i]!;
     }
     // Whole numbers: retries * 100 <= floor * 100 + percent * calls, no floating point drift.
-    if ((retries + 1) * 100 > this.policy.floor * 100 + this.policy.percent * calls) {
+    if ((retries + n) * 100 > this.policy.floor * 100 + this.policy.percent * calls) {
       this.exhaustedCount++;
       return false;
     }
-    this.retries[slot]!++;
+    this.retries[slot]! += n;
     return true;
   }
 

@@ -35,11 +35,19 @@ export interface RetryRoundsPlan<R> {
   readonly signal?: AbortSignal | undefined;
   readonly onEvent?: ((event: RetryEvent) => void) | undefined;
   readonly policy?: BackoffPolicy | undefined;
+  /** Upstream requests the next round will send (its candidates, its chunks), spent on the budget; default 1. */
+  readonly cost?: (() => number) | undefined;
 }
 
+/**
+ * Worth another round: a retryable UpstreamError other than "this node has no such block or state",
+ * which the same providers would only say again a few milliseconds later.
+ */
 export function isRetryable(error: unknown): error is UpstreamError {
-  return error instanceof UpstreamError && error.retryable;
+  return error instanceof UpstreamError && error.retryable && !SAME_AGAIN.has(error.kind);
 }
+
+const SAME_AGAIN = new Set<UpstreamError['kind']>(['state-unavailable', 'block-not-found']);
 
 export function retryRounds<R>(plan: RetryRoundsPlan<R>): Promise<R> {
   const first = plan.pass(0);
@@ -87,7 +95,7 @@ function retryAfterFirst<R>(plan: RetryRoundsPlan<R>, firstError: UpstreamError)
         }
         const jitter = backoffMs(retriesConsumed + 1, plan.random(), remaining - verdict.inMs, policy);
         if (jitter === undefined) return false;
-        if (!plan.budget.tryRetry()) {
+        if (!plan.budget.tryRetry(Math.max(1, plan.cost?.() ?? 1))) {
           emit('budget-exhausted');
           return false;
         }

@@ -14,6 +14,7 @@ import type { Cancel } from '../chain/cancel.js';
 import { BatchReadError, readBatch, type ChunkAnswer } from './batch-read.js';
 import { CHUNK_HEDGE_DELAY_MS, type HedgeBudget } from './hedge.js';
 import type { ProviderCalls } from './provider-calls.js';
+import type { RetryPolicy } from './retry-policy.js';
 import type { ProviderHandle } from './provider.js';
 import type { BalancesRead } from './upstream.js';
 
@@ -29,6 +30,10 @@ export interface TagReadsDeps {
   readonly maxPerCall: number;
   /** The router's hedge budget, shared with single reads. */
   readonly budget: HedgeBudget;
+  /** Retry rounds for what a batch's first pass left unread (router/retry-policy.ts). */
+  readonly retry: RetryPolicy;
+  /** Per provider, milliseconds until it may be asked again (router/retry-after.ts). */
+  readonly askableInMs: () => number[];
   /** REQUEST_DEADLINE_MS: a batch read outlives it by no more than the time to say so. */
   readonly deadlineMs: number;
   /** The 502 listing every provider's cause. */
@@ -167,6 +172,7 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
     };
     const readChunk = (p: ProviderHandle, part: readonly string[], cancel: Cancel): Promise<ChunkAnswer> =>
       p.hasMulticall && this.multicallAt(at) ? multicall(p, part, cancel) : getBalances(p, part, cancel);
+    const deadlineAt = this.deps.retry.now() + this.deps.deadlineMs;
     try {
       const result = await readBatch({
         addresses,
@@ -177,6 +183,8 @@ export class TagReads implements Omit<BlockSource, 'latest' | 'currentLatest'> {
         budget: this.deps.budget,
         deadlineMs: this.deps.deadlineMs,
         hedgeDelayMs: () => CHUNK_HEDGE_DELAY_MS,
+        called: () => this.deps.retry.called(),
+        rounds: (pass, cost) => this.deps.retry.rounds({ pass, deadlineAt, askableInMs: this.deps.askableInMs, cost }),
       });
       return { wei: result.values, latencyMs: result.latencyMs, requests: result.requests };
     } catch (error) {
