@@ -5,6 +5,7 @@
 import type { LevelWithSilent } from 'pino';
 import { loadSharedCacheConfig, type SharedCacheConfig } from './shared-cache-config.js';
 import { loadDocsConfig, type DocsConfig } from './docs-config.js';
+import { loadWatchConfig, type WatchConfig } from './watch-config.js';
 import { ConfigError } from './config-error.js';
 import { networkSelections, singleNetworkSources, type ProviderSources } from './networks-config.js';
 
@@ -93,6 +94,8 @@ export interface Config extends DocsConfig {
   readonly untrustedCooldownMs: number;
   /** REDIS_URL and friends; undefined (no Redis code on any path) when REDIS_URL is unset. */
   readonly sharedCache: SharedCacheConfig | undefined;
+  /** WATCH_* limits of GET /watch (watch-config.ts). */
+  readonly watch: WatchConfig;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -435,6 +438,7 @@ export function loadConfig(env: Env): Config {
     untrustedCooldownMs:
       number(env, 'UNTRUSTED_COOLDOWN_SECONDS', DEFAULTS.UNTRUSTED_COOLDOWN_SECONDS, { min: 0, what: 'a non-negative number (seconds)' })! * 1000,
     sharedCache,
+    watch: loadWatchConfig(env),
     ...loadDocsConfig(env),
   };
   if (config.rateLimitBurst !== undefined && config.rateLimitRps === undefined) {
