@@ -16,6 +16,7 @@ import { createTracing } from './observability/tracing.js';
 import { ProviderRouter } from './router/provider-router.js';
 import type { CallObserver, Upstream } from './router/upstream.js';
 import type { SharedCache } from './cache/shared-cache.js';
+import { watchNetworks } from './watch/watch-networks.js';
 
 export interface App {
   readonly port: number;
@@ -75,7 +76,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     await upstream.start().catch((error: unknown) => log.error(errorLogFields(error), 'no usable provider at start'));
     // Learn the head before taking traffic, so the first request does not pay for it.
     await upstream.head().catch((error: unknown) => log.warn(errorLogFields(error), 'no head yet'));
-    server = await createServer({ config, service: reader, balances: reader, upstream, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing }).listen();
+    const watch = watchNetworks({ upstream, reader, pollIntervalMs: config.headMaxAgeMs });
+    server = await createServer({ config, service: reader, balances: reader, upstream, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing, watch }).listen();
   } catch (error) {
     await Promise.allSettled([upstream.close(), codec.close(), tracing.shutdown(), sharedCache?.close()]);
     throw error;
@@ -112,6 +114,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     shutdown: () =>
       (shutdown ??= (async () => {
         running.stopAccepting();
+        // Watchers reconnect to another task during a blue/green shift.
+        running.watch?.close();
         const drained = await running.drain(config.shutdownTimeoutMs);
         if (!drained) log.warn({ inflight: running.inflight() }, 'shutdown timeout: abandoning in-flight requests');
         running.close();

@@ -6,6 +6,7 @@
  */
 import type { LevelWithSilent } from 'pino';
 import { loadApiKeys, type ApiKeyConfig } from './api-keys-config.js';
+import { loadWatchConfig, type WatchConfig } from './watch-config.js';
 import { ConfigError } from './config-error.js';
 import { loadCorsOrigins } from './cors-config.js';
 import { loadDocsConfig, type DocsConfig } from './docs-config.js';
@@ -85,6 +86,8 @@ export interface Config extends DocsConfig, RateLimitConfig {
   readonly untrustedCooldownMs: number;
   /** REDIS_URL and friends; undefined (no Redis code on any path) when REDIS_URL is unset. */
   readonly sharedCache: SharedCacheConfig | undefined;
+  /** WATCH_* limits of GET /watch (watch-config.ts). */
+  readonly watch: WatchConfig;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -158,6 +161,7 @@ export function loadConfig(env: Env): Config {
     verifyQuorum: number(env, 'VERIFY_QUORUM', undefined, POSITIVE_INT),
     untrustedCooldownMs: number(env, 'UNTRUSTED_COOLDOWN_SECONDS', DEFAULTS.UNTRUSTED_COOLDOWN_SECONDS, NON_NEGATIVE_SECONDS) * 1000,
     sharedCache,
+    watch: loadWatchConfig(env),
     ...loadDocsConfig(env),
   };
   if (config.adminPort !== undefined && config.adminPort !== 0 && config.adminPort === config.port) {

@@ -26,6 +26,7 @@ import { openApiBody } from './openapi.js';
 import { PROBLEMS_ROUTE, registerProblems } from './problems-route.js';
 import { RequestFlow, type RequestContext, type RouteOptions } from './request-flow.js';
 import { JSON_TYPE, type ExtraHeaders } from './responses.js';
+import { registerWatch, type WatchDeps, type WatchHub } from '../watch/watch-route.js';
 
 export interface ServerDeps {
   readonly config: Config;
@@ -39,6 +40,8 @@ export interface ServerDeps {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly tracing: Tracing;
+  /** GET /watch: which networks it serves (app.ts). */
+  readonly watch?: Pick<WatchDeps, 'resolveNetwork' | 'networkNames'>;
 }
 
 export interface RunningServer {
@@ -46,6 +49,8 @@ export interface RunningServer {
   /** Where /metrics is served when ADMIN_PORT is set. */
   readonly adminPort: number | undefined;
   readonly app: TemplatedApp;
+  /** GET /watch's connections (closed with 1001 on shutdown, before the drain). */
+  readonly watch: WatchHub | undefined;
   /** Requests answered asynchronously and not finished yet. */
   inflight(): number;
   /** Closes the listen sockets; in-flight requests go on. */
@@ -98,6 +103,8 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
       flow.reply(ctx, 200, JSON_TYPE, openapi);
     }),
   );
+
+  const watch = deps.watch === undefined ? undefined : registerWatch(app, { ...deps.watch, config, memo: deps.memo, registry: metrics.registry, http: metrics.http, log });
 
   if (config.docs) registerDocs(app, flow, 'balance-api');
   registerProblems(app, flow, config.docs);
@@ -231,6 +238,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
       port,
       adminPort,
       app,
+      watch,
       inflight: () => flow.inflight,
       stopAccepting,
       drain: async (timeoutMs) => {
