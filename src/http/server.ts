@@ -26,6 +26,7 @@ import { openApiBody } from './openapi.js';
 import { PROBLEMS_ROUTE, registerProblems } from './problems-route.js';
 import { RequestFlow, type RequestContext, type RouteOptions } from './request-flow.js';
 import { JSON_TYPE, type ExtraHeaders } from './responses.js';
+import { ASYNCAPI_ROUTE, registerAsyncApi } from '../watch/asyncapi-route.js';
 import { registerWatch, type WatchDeps, type WatchHub } from '../watch/watch-route.js';
 
 export interface ServerDeps {
@@ -106,6 +107,8 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
 
   const watch = deps.watch === undefined ? undefined : registerWatch(app, { ...deps.watch, config, memo: deps.memo, registry: metrics.registry, http: metrics.http, log });
 
+  registerAsyncApi(app, flow, { ...config.watch, apiKeys: config.apiKeys.length > 0, publicBaseUrl: config.publicBaseUrl });
+
   if (config.docs) registerDocs(app, flow, 'balance-api');
   registerProblems(app, flow, config.docs);
 
@@ -180,6 +183,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
     [BALANCE_ROUTE, ROUTE.balance, { method: 'any', checks: 'admit', cors: true }, 'GET'],
     [BATCH_ROUTE, ROUTE.balances, { method: 'any', checks: 'admit', cors: true }, 'POST'],
     ['/openapi.json', ROUTE.openapi, { method: 'any', checks: 'shape' }, 'GET'],
+    [ASYNCAPI_ROUTE, ROUTE.asyncapi, { method: 'any', checks: 'shape' }, 'GET'],
     ['/healthz', ROUTE.healthz, { method: 'any', checks: 'shape' }, 'GET'],
     ['/readyz', ROUTE.readyz, { method: 'any', checks: 'shape' }, 'GET'],
     ['/providers', ROUTE.providers, { method: 'any', checks: 'admit' }, 'GET'],

@@ -2,11 +2,13 @@
  * A GET /watch client for tests (the `ws` package): messages queued as they arrive and awaited in
  * order, and the client state the protocol promises (snapshot + changes per subscription), with
  * THE INVARIANT checked against the node: every watched balance equals eth_getBalance at the
- * block of that subscription's last message.
+ * block of that subscription's last message. Every message is checked against the AsyncAPI
+ * document's schema for its op as it is applied.
  */
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../watch/messages.js';
+import { assertWatchMessage } from './asyncapi-validator.js';
 
 export interface WatchClientOptions {
   readonly headers?: Record<string, string>;
@@ -76,6 +78,7 @@ export class WatchClient {
   }
 
   private apply(m: ServerMessage): void {
+    assertWatchMessage(m);
     if (m.op === 'subscribed') {
       this.states.set(m.id, { blockHash: m.blockHash, blockNumber: m.blockNumber, balances: new Map(m.balances.map((b) => [b.address, b.balanceWei])) });
     } else if (m.op === 'added') {
