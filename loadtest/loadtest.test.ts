@@ -3,7 +3,9 @@ import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { levelAt, runScenario, startLocalService, totalSeconds } from './local/run.ts';
+import { runWatchScenario } from './local/watch-run.ts';
 import { coldAddress, durationSeconds, HOT_ADDRESS, iterationRequest, parseThreshold, requestPath, SCENARIOS, thresholdHolds } from './scenarios.ts';
+import { WATCH_SCENARIO, watchMessageProblem, WatchSession, watchSubscribe } from './watch-scenario.ts';
 
 // Both projects compile in parallel from the start; the tests below await their outcome.
 const tsc = (project: string) =>
@@ -28,7 +30,8 @@ describe('k6 scripts', () => {
 
   it('exist for every scenario, each with its own script', () => {
     const scripts = readdirSync('loadtest').filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'scenarios.ts');
-    assert.deepEqual(scripts.map((f) => f.replace(/\.ts$/, '')).sort(), Object.keys(SCENARIOS).sort());
+    const own = ['watch-scenario'];
+    assert.deepEqual(scripts.map((f) => f.replace(/\.ts$/, '')).filter((f) => !own.includes(f)).sort(), [...Object.keys(SCENARIOS), 'watch'].sort());
   });
 });
 
@@ -116,5 +119,85 @@ describe('local harness', () => {
     const result = await runScenario(SCENARIOS.mixed, { baseUrl: app.baseUrl, timeScale: 0.01, loadScale: 0.2 });
     assert.ok(result.requests > 0);
     assert.equal(result.failed, 0);
+  });
+});
+
+// src/ is type-checked by the root project, not here: its helpers are loaded by path.
+interface Validator {
+  validateWatchMessage(op: string, message: unknown): string[];
+}
+interface Rig {
+  readonly app: { readonly baseUrl: string };
+  readonly node: { rpc(method: string, params?: unknown[]): Promise<unknown> };
+  change<T>(work: () => Promise<T>): Promise<T>;
+  stop(): Promise<void>;
+}
+const load = <T>(module: string) => import(module) as Promise<T>;
+
+describe('watch scenario', () => {
+  const A = HOT_ADDRESS;
+  const HASH = '0x' + 'ab'.repeat(32);
+  const at = { id: 's1', network: 'mainnet', chainId: 1, blockNumber: '0x10', blockHash: HASH };
+  const block = { op: 'block', ...at, previousBlockHash: '0x' + 'cd'.repeat(32), reorg: false, changes: [{ address: A, balance: '0.1', balanceWei: '100000000000000000', previousWei: '0' }] };
+  const subscribed = { op: 'subscribed', ...at, blockTag: 'latest', balances: [{ address: A, balance: '0.1', balanceWei: '100000000000000000' }] };
+  const samples: [string, Record<string, unknown>][] = [
+    ['a snapshot', subscribed],
+    ['a block', block],
+    ['a heartbeat', { ...block, changes: [] }],
+    ['blockNumber as a number', { ...block, blockNumber: 16 }],
+    ['chainId as a string', { ...subscribed, chainId: '1' }],
+    ['reorg as a string', { ...block, reorg: 'true' }],
+    ['balanceWei in hex', { ...subscribed, balances: [{ address: A, balance: '0.1', balanceWei: '0x1' }] }],
+    ['a change without previousWei', { ...block, changes: [{ address: A, balance: '0.1', balanceWei: '1' }] }],
+    ['no blockHash', { ...block, blockHash: undefined }],
+  ];
+
+  it('judges messages as the AsyncAPI schemas do (its light copy for k6)', async () => {
+    const { validateWatchMessage } = await load<Validator>('../src/testing/asyncapi-validator.ts');
+    for (const [name, m] of samples) {
+      const message = JSON.parse(JSON.stringify(m)) as Record<string, unknown>;
+      assert.equal(watchMessageProblem(message, 's1') === undefined, validateWatchMessage(String(message.op), message).length === 0, name);
+    }
+  });
+
+  it('subscribes each VU to the hot address and cold ones of its own, and follows the chain of blocks', () => {
+    const m = watchSubscribe(WATCH_SCENARIO, 1, 7, 2);
+    assert.equal(m.id, 'vu7.2');
+    assert.equal(new Set(m.addresses).size, WATCH_SCENARIO.addressesPerVu);
+    assert.equal(m.addresses[0], HOT_ADDRESS);
+    assert.notDeepEqual(watchSubscribe(WATCH_SCENARIO, 1, 8, 2).addresses, m.addresses);
+    const session = new WatchSession('s1', 1);
+    assert.deepEqual(session.received(JSON.stringify(subscribed), 1), { bad: false, snapshot: true });
+    assert.deepEqual(session.received(JSON.stringify(block), 2), { bad: false, broken: true });
+    assert.deepEqual(session.received(JSON.stringify({ ...block, previousBlockHash: HASH, blockHash: '0x' + 'ef'.repeat(32) }), 3), { bad: false, broken: false });
+    assert.deepEqual(session.received(JSON.stringify({ ...block, previousBlockHash: '0x' + 'ef'.repeat(32) }), 4), { bad: false, broken: false });
+    assert.deepEqual(session.received('not json', 5), { bad: true });
+  });
+
+  it('runs against the service on anvil with blocks mined meanwhile: every message well-formed, every block continuous', async () => {
+    const { startWatchRig } = await load<{ startWatchRig(): Promise<Rig> }>('../src/testing/watch-rig.ts');
+    const rig = await startWatchRig();
+    let mining = true;
+    const miner = (async () => {
+      while (mining) {
+        await rig.change(() => rig.node.rpc('evm_mine'));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    try {
+      const result = await runWatchScenario(WATCH_SCENARIO, { baseUrl: rig.app.baseUrl, timeScale: 0.04, loadScale: 0.05 });
+      assert.ok(result.sessions >= 10, `${result.sessions} sessions`);
+      assert.ok(result.blocks > 0, 'block messages arrived');
+      const observed = Object.fromEntries(result.thresholds.map((t) => [`${t.metric} ${t.rule}`, t.observed]));
+      assert.deepEqual(
+        [observed['watch_bad_messages rate<0.001'], observed['watch_broken_chain rate<0.001'], observed['watch_failed_sessions rate<0.01']],
+        [0, 0, 0],
+      );
+      assert.deepEqual(Object.keys(observed), ['watch_snapshot_ms p(95)<500', 'watch_snapshot_ms p(99)<1000', 'watch_bad_messages rate<0.001', 'watch_broken_chain rate<0.001', 'watch_failed_sessions rate<0.01']);
+    } finally {
+      mining = false;
+      await miner;
+      await rig.stop();
+    }
   });
 });

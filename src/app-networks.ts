@@ -65,7 +65,9 @@ function serve(deps: NetworksDeps, plan: Planned, facts: NetworkFacts | undefine
   const { config } = deps;
   const label = plan.name ?? (plan.chainId === undefined ? undefined : networkName(plan.chainId));
   const log = config.networks === undefined || label === undefined ? deps.log : deps.log.child({ network: label });
-  const router: Upstream = new ProviderRouter(networkConfig(config, plan, facts), log, {
+  const routerConfig = networkConfig(config, plan, facts);
+  const headMaxAgeMs = routerConfig.headMaxAgeMs;
+  const router: Upstream = new ProviderRouter(routerConfig, log, {
     onCall: deps.observer(label ?? ''),
     retry: deps.retry,
     ...(facts === undefined ? {} : { facts }),
@@ -73,7 +75,7 @@ function serve(deps: NetworksDeps, plan: Planned, facts: NetworkFacts | undefine
   // The default network's keys are bare addresses (its hit builds no string); the others' carry the chain id.
   const reader = new BalanceReader(router, deps.cache, deps.sharedCache, isDefault ? '' : `${plan.chainId}:`);
   if (label !== undefined && plan.chainId !== undefined) {
-    return Object.freeze({ name: label, chainId: plan.chainId, facts: facts ?? genericFacts(plan.chainId, label), router, reader });
+    return Object.freeze({ name: label, chainId: plan.chainId, facts: facts ?? genericFacts(plan.chainId, label), router, reader, headMaxAgeMs });
   }
   // The lone network without NETWORKS or EXPECTED_CHAIN_ID: named once its providers say their chain (development).
   return Object.freeze({
@@ -86,5 +88,6 @@ function serve(deps: NetworksDeps, plan: Planned, facts: NetworkFacts | undefine
     facts: genericFacts(0),
     router,
     reader,
+    headMaxAgeMs,
   });
 }

@@ -18,6 +18,7 @@ import { registerRetryMetrics } from './router/retry-metrics.js';
 import { createRetryShared } from './router/retry-policy.js';
 import type { CallObserver, Upstream } from './router/upstream.js';
 import type { SharedCache } from './cache/shared-cache.js';
+import { watchNetworks } from './watch/watch-networks.js';
 
 export interface App {
   readonly port: number;
@@ -84,7 +85,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     // Serve even when no provider answers yet: /healthz keeps the task alive, /readyz says 503, and
     // requests get 502 until a provider recovers. Networks start side by side: one down holds up no other.
     await Promise.all(networks.all.map((n) => startNetwork(n.router, log, n.name)));
-    server = await createServer({ config, networks, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing }).listen();
+    server = await createServer({ config, networks, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing, watch: watchNetworks(networks) }).listen();
   } catch (error) {
     await Promise.allSettled([closeRouters(), codec.close(), tracing.shutdown(), sharedCache?.close()]);
     throw error;
@@ -123,6 +124,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     shutdown: () =>
       (shutdown ??= (async () => {
         running.stopAccepting();
+        // Watchers reconnect to another task during a blue/green shift.
+        running.watch?.close();
         const drained = await running.drain(config.shutdownTimeoutMs);
         if (!drained) log.warn({ inflight: running.inflight() }, 'shutdown timeout: abandoning in-flight requests');
         running.close();

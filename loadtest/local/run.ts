@@ -21,6 +21,8 @@ import {
   type ScenarioName,
   type Stage,
 } from '../scenarios.ts';
+import { WATCH_SCENARIO } from '../watch-scenario.ts';
+import { renderWatchResult, runWatchScenario } from './watch-run.ts';
 
 export interface LocalResult {
   readonly scenario: ScenarioName;
@@ -220,8 +222,8 @@ if (isMain) {
     allowPositionals: true,
     options: { 'time-scale': { type: 'string', default: '1' }, 'load-scale': { type: 'string', default: '1' } },
   });
-  const names = (positionals.length === 0 ? ['smoke'] : positionals) as ScenarioName[];
-  for (const name of names) if (!(name in SCENARIOS)) throw new Error(`unknown scenario "${name}"; one of ${Object.keys(SCENARIOS).join(', ')}`);
+  const names = (positionals.length === 0 ? ['smoke'] : positionals) as (ScenarioName | 'watch')[];
+  for (const name of names) if (!(name in SCENARIOS) && name !== 'watch') throw new Error(`unknown scenario "${name}"; one of ${Object.keys(SCENARIOS).join(', ')}, watch`);
   let baseUrl = process.env.BASE_URL;
   let stop: (() => Promise<unknown>) | undefined;
   if (baseUrl === undefined || baseUrl === '') {
@@ -234,12 +236,9 @@ if (isMain) {
   let ok = true;
   try {
     for (const name of names) {
-      const result = await runScenario(SCENARIOS[name], {
-        baseUrl,
-        timeScale: Number(values['time-scale']),
-        loadScale: Number(values['load-scale']),
-      });
-      process.stdout.write(`${renderResult(result)}\n`);
+      const scale = { baseUrl, timeScale: Number(values['time-scale']), loadScale: Number(values['load-scale']) };
+      const result = name === 'watch' ? await runWatchScenario(WATCH_SCENARIO, scale) : await runScenario(SCENARIOS[name], scale);
+      process.stdout.write(`${'requests' in result ? renderResult(result) : renderWatchResult(result)}\n`);
       ok &&= result.ok;
     }
   } finally {

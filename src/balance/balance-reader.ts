@@ -32,6 +32,8 @@ export interface BalanceRequest {
   readonly verify?: boolean;
   /** The block to read at (default latest). */
   readonly tag?: BlockTag;
+  /** Told the HTTP requests each upstream read made for this request (the watch counts its own). */
+  readonly onUpstream?: ((requests: number) => void) | undefined;
 }
 
 /** Cache key of a verified answer: its own entry, never an unverified one. */
@@ -92,8 +94,24 @@ export class BalanceReader {
   async balances(addresses: readonly string[], tag: BlockTag, requestId: string, verify = false): Promise<string> {
     const head = this.upstream.currentBlock(tag) ?? (await this.upstream.resolveBlock(tag, requestId));
     const at = await this.pin(head, tag, { requestId, verify });
-    // Answers by position. An address not cached is read once however often it is asked: `slot`
-    // gives its place among the reads, and each position waiting for it remembers that place.
+    const { items, latencyMs } = await this.collect(addresses, at);
+    return balancesBody({ network: at.network, chainId: at.chainId, blockTag: at.echo, blockNumber: head.numberHex, blockHash: head.hash, rpcLatencyMs: latencyMs, stateRoot: at.stateRoot }, items);
+  }
+
+  /**
+   * The batch items (codec/balances.ts) of `addresses`, in order, at exactly `head`, the block `tag`
+   * resolved to: the same entries, joins and reads as a batch at that block (the watch reads here).
+   */
+  async itemsAt(addresses: readonly string[], head: Head, tag: BlockTag, request: BalanceRequest): Promise<readonly string[]> {
+    const at = await this.pin(head, tag, { ...request, verify: false });
+    return (await this.collect(addresses, at)).items;
+  }
+
+  /** Items by position; an address not cached is read once however often it is asked. */
+  private async collect(addresses: readonly string[], at: Pinned): Promise<{ items: string[]; latencyMs: number }> {
+    const head = at.head;
+    // `slot` gives an uncached address its place among the reads, and each position waiting for
+    // it remembers that place.
     const ordered = new Array<string>(addresses.length);
     const missing: string[] = [];
     const slot = new Map<string, number>();
@@ -122,7 +140,7 @@ export class BalanceReader {
       for (const read of reads) if (read.latencyMs > latencyMs) latencyMs = read.latencyMs;
       for (let w = 0; w < waiting.length; w++) ordered[waiting[w]!] = reads[waitingFor[w]!]!.item;
     }
-    return balancesBody({ network: at.network, chainId: at.chainId, blockTag: at.echo, blockNumber: head.numberHex, blockHash: head.hash, rpcLatencyMs: latencyMs, stateRoot: at.stateRoot }, ordered);
+    return { items: ordered, latencyMs };
   }
 
   private one(address: string, head: Head, request: BalanceRequest, tag: BlockTag): Promise<Buffer> {
@@ -139,7 +157,7 @@ export class BalanceReader {
     const network = this.upstream.network();
     const chainId = this.upstream.chainId();
     if (network === undefined || chainId === undefined) throw new ServiceError('INTERNAL', 'network unknown after a read');
-    const base = { head, echo: blockTagEcho(tag), immutable: isImmutableTag(tag), network, chainId, requestId: request.requestId };
+    const base = { head, echo: blockTagEcho(tag), immutable: isImmutableTag(tag), network, chainId, requestId: request.requestId, onUpstream: request.onUpstream };
     if (request.verify !== true) return { ...base, stateRoot: undefined };
     return this.upstream.verifiedStateRoot(head, request.requestId).then((stateRoot) => ({ ...base, stateRoot }));
   }

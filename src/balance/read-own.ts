@@ -22,6 +22,8 @@ export interface Pinned {
   readonly requestId: string;
   /** Set for a verified read: the state root of the quorum-checked header every balance is proven against. */
   readonly stateRoot: string | undefined;
+  /** Told the HTTP requests each upstream read sent (BalanceRequest.onUpstream). */
+  readonly onUpstream?: ((requests: number) => void) | undefined;
 }
 
 /** One key's read, as every caller joining it gets it. */
@@ -53,6 +55,8 @@ export interface ReadJob {
 interface Weis {
   readonly wei: readonly bigint[];
   readonly latencyMs: number;
+  /** HTTP requests sent upstream for it. */
+  readonly requests: number;
 }
 
 export async function readOwn(job: ReadJob): Promise<Read[]> {
@@ -107,12 +111,19 @@ export async function readOwn(job: ReadJob): Promise<Read[]> {
  * own, all or nothing.
  */
 function readUpstream(upstream: ReaderUpstream, addresses: readonly string[], at: Pinned): Promise<Weis> {
+  const read = readUpstreamOnce(upstream, addresses, at);
+  const told = at.onUpstream;
+  return told === undefined ? read : read.then((weis) => (told(weis.requests), weis));
+}
+
+function readUpstreamOnce(upstream: ReaderUpstream, addresses: readonly string[], at: Pinned): Promise<Weis> {
   if (at.stateRoot !== undefined) {
     return Promise.all(addresses.map((address) => upstream.getVerifiedBalance(address, at.head, at.requestId))).then((reads) => ({
       wei: reads.map((r) => r.wei),
       latencyMs: Math.max(...reads.map((r) => r.latencyMs)),
+      requests: reads.length,
     }));
   }
-  if (addresses.length === 1) return upstream.getBalance(addresses[0]!, at.head, at.requestId).then((read) => ({ wei: [read.wei], latencyMs: read.latencyMs }));
+  if (addresses.length === 1) return upstream.getBalance(addresses[0]!, at.head, at.requestId).then((read) => ({ wei: [read.wei], latencyMs: read.latencyMs, requests: 1 }));
   return upstream.getBalances(addresses, at.head, at.requestId);
 }

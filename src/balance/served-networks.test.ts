@@ -11,7 +11,7 @@ const ETHEREUM = { safe: true, stateProofs: true };
 /** A network whose router only knows its chain id (all `Networks` asks of it). */
 function served(name: string, chainId: number | undefined, facts = ETHEREUM): ServedNetwork {
   const router = { chainId: () => chainId, network: () => (chainId === undefined ? undefined : name) } as unknown as Upstream;
-  return { name, chainId: chainId ?? 0, facts, router, reader: {} as BalanceReader };
+  return { name, chainId: chainId ?? 0, facts, router, reader: {} as BalanceReader, headMaxAgeMs: 1000 };
 }
 
 describe('networkRefusal', () => {
@@ -54,6 +54,7 @@ describe('Networks', () => {
       facts: ETHEREUM,
       router,
       reader: {} as BalanceReader,
+      headMaxAgeMs: 1000,
     };
     const set = new Networks([lone], false);
     assert.equal(set.fromQuery('mainnet').ok, false);

@@ -21,6 +21,8 @@ export interface ServedNetwork {
   readonly facts: Pick<NetworkFacts, 'safe' | 'stateProofs'>;
   readonly router: Upstream;
   readonly reader: BalanceReader;
+  /** HEAD_MAX_AGE_MS as paced for this chain's block time: about a block (the watch polls at it). */
+  readonly headMaxAgeMs: number;
 }
 
 export interface NetworkRefusal {

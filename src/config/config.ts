@@ -6,6 +6,7 @@
  */
 import type { LevelWithSilent } from 'pino';
 import { loadApiKeys, type ApiKeyConfig } from './api-keys-config.js';
+import { loadWatchConfig, type WatchConfig } from './watch-config.js';
 import { ConfigError } from './config-error.js';
 import { loadCorsOrigins } from './cors-config.js';
 import { loadDocsConfig, type DocsConfig } from './docs-config.js';
@@ -88,6 +89,8 @@ export interface Config extends DocsConfig, RateLimitConfig {
   readonly sharedCache: SharedCacheConfig | undefined;
   /** RETRY_MAX_ROUNDS, RETRY_BUDGET_PERCENT (config/retry-config.ts). */
   readonly retry: RetryConfig;
+  /** WATCH_* limits of GET /watch (watch-config.ts). */
+  readonly watch: WatchConfig;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -162,6 +165,7 @@ export function loadConfig(env: Env): Config {
     untrustedCooldownMs: number(env, 'UNTRUSTED_COOLDOWN_SECONDS', DEFAULTS.UNTRUSTED_COOLDOWN_SECONDS, NON_NEGATIVE_SECONDS) * 1000,
     sharedCache,
     retry: loadRetryConfig(env),
+    watch: loadWatchConfig(env),
     ...loadDocsConfig(env),
   };
   if (config.adminPort !== undefined && config.adminPort !== 0 && config.adminPort === config.port) {

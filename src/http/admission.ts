@@ -106,10 +106,13 @@ export class AccessControl {
     return undefined;
   }
 
-  /** The API key (UNAUTHORIZED when missing) or client that pays; no token taken. Before any await. */
-  identify(res: HttpResponse, req: HttpRequest): { refusal: Rejection } | { payer: Payer } {
+  /**
+   * The API key (UNAUTHORIZED when missing) or client that pays; no token taken. Before any await.
+   * `presented`: the key as the caller found it (GET /watch also takes it from a subprotocol).
+   */
+  identify(res: HttpResponse, req: HttpRequest, presented: string = req.getHeader('x-api-key')): { refusal: Rejection } | { payer: Payer } {
     if (this.keys !== undefined) {
-      const key = this.keys.find(req.getHeader('x-api-key'));
+      const key = this.keys.find(presented);
       return key === undefined ? { refusal: UNAUTHORIZED } : { payer: { key } };
     }
     if (this.clients !== undefined) {

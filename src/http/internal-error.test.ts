@@ -56,7 +56,7 @@ before(async () => {
   const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
   const reader = new BalanceReader(router, cache);
   const memo = new AddressMemo(config.addressChecksum);
-  const networks = new Networks([{ name: 'devnet', chainId: router.chainId()!, facts: genericFacts(router.chainId()!), router, reader }]);
+  const networks = new Networks([{ name: 'devnet', chainId: router.chainId()!, facts: genericFacts(router.chainId()!), router, reader, headMaxAgeMs: config.headMaxAgeMs }]);
   server = await createServer({ config, networks, memo, codec, inlineChecks: true, log, metrics, tracing: NO_TRACING }).listen();
   base = `http://127.0.0.1:${server.port}`;
 });

@@ -9,14 +9,38 @@ type Json = Record<string, unknown>;
 export const ADDRESS_CODES: readonly ErrorCode[] = ['INVALID_ADDRESS', 'ADDRESS_NOT_CHECKSUMMED', 'BAD_CHECKSUM'];
 
 export const HEX_QUANTITY = { type: 'string', pattern: '^0x(0|[1-9a-f][0-9a-f]*)$' } as const;
-const BLOCK_HASH = { type: 'string', pattern: '^0x[0-9a-f]{64}$' } as const;
-const CHECKSUMMED = { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$', description: 'EIP-55 checksummed address' } as const;
-const DECIMAL = { type: 'string', pattern: '^(0|[1-9][0-9]*)$' } as const;
-const ETHER = { type: 'string', pattern: '^(0|[1-9][0-9]*)\\.[0-9]+$', description: 'exact decimal ether (18 decimals at most)' } as const;
+export const BLOCK_HASH = { type: 'string', pattern: '^0x[0-9a-f]{64}$' } as const;
+export const CHECKSUMMED = { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$', description: 'EIP-55 checksummed address' } as const;
+export const DECIMAL = { type: 'string', pattern: '^(0|[1-9][0-9]*)$' } as const;
+export const ETHER = { type: 'string', pattern: '^(0|[1-9][0-9]*)\\.[0-9]+$', description: 'exact decimal ether (18 decimals at most)' } as const;
 const TYPE_URI = {
   type: 'string',
   format: 'uri-reference',
   description: 'The problem type: `/problems/<code in kebab case>` on this service (absolute under PUBLIC_BASE_URL when set); GET it for what the code means and what to do',
+} as const;
+
+/** Members some problems add (the HTTP routes' problem bodies and the watch's error messages). */
+export const PROBLEM_EXTRAS = {
+  errors: {
+    type: 'array',
+    description: 'INVALID_ADDRESSES: each bad address',
+    items: {
+      type: 'object',
+      required: ['index', 'code'],
+      properties: { index: { type: 'integer', minimum: 0 }, code: { enum: ADDRESS_CODES }, checksummed: CHECKSUMMED },
+      additionalProperties: false,
+    },
+  },
+  providers: {
+    type: 'array',
+    description: 'UPSTREAM_UNAVAILABLE, STATE_UNAVAILABLE, UNVERIFIABLE: each provider with its redacted cause',
+    items: {
+      type: 'object',
+      required: ['name', 'kind', 'error'],
+      properties: { name: { type: 'string' }, kind: { type: 'string' }, error: { type: 'string' } },
+    },
+  },
+  retryAfterSeconds: { type: 'integer', minimum: 0, description: 'RATE_LIMITED: seconds to wait before asking again' },
 } as const;
 
 export const BLOCK_TAG_DESCRIPTION =
@@ -128,26 +152,8 @@ export function openApiComponents(batchMaxAddresses: number): Json {
           detail: { type: 'string' },
           instance: { type: 'string' },
           checksummed: { ...CHECKSUMMED, description: 'The correct EIP-55 form of a well-formed address' },
-          errors: {
-            type: 'array',
-            description: 'INVALID_ADDRESSES: each bad address',
-            items: {
-              type: 'object',
-              required: ['index', 'code'],
-              properties: { index: { type: 'integer', minimum: 0 }, code: { enum: ADDRESS_CODES }, checksummed: CHECKSUMMED },
-              additionalProperties: false,
-            },
-          },
-          providers: {
-            type: 'array',
-            description: 'UPSTREAM_UNAVAILABLE, STATE_UNAVAILABLE, UNVERIFIABLE: each provider with its redacted cause',
-            items: {
-              type: 'object',
-              required: ['name', 'kind', 'error'],
-              properties: { name: { type: 'string' }, kind: { type: 'string' }, error: { type: 'string' } },
-            },
-          },
-          retryAfterSeconds: { type: 'integer', minimum: 0, description: 'RATE_LIMITED: also in the retry-after header' },
+          ...PROBLEM_EXTRAS,
+          retryAfterSeconds: { ...PROBLEM_EXTRAS.retryAfterSeconds, description: 'RATE_LIMITED: also in the retry-after header' },
         },
       },
       ProblemType: {

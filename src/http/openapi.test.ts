@@ -83,7 +83,7 @@ describe('the OpenAPI document', () => {
   it('requires the API key on the key-checked routes only when API_KEYS is set', () => {
     const security = (d: Record<string, unknown>) =>
       Object.fromEntries(Object.values(d.paths as Record<string, Record<string, { operationId: string; security: unknown }>>).flatMap((item) => Object.values(item).map((op) => [op.operationId, op.security])));
-    const open = { health: [], ready: [], metrics: [], openapi: [], listProblemTypes: [], getProblemType: [] };
+    const open = { health: [], ready: [], metrics: [], openapi: [], asyncapi: [], listProblemTypes: [], getProblemType: [] };
     assert.deepEqual(security(doc), { ...open, getBalance: [{ ApiKey: [] }, {}], getBalances: [{ ApiKey: [] }, {}], providers: [{ ApiKey: [] }, {}] });
     const keyed = openApiDocument({ batchMaxAddresses: 10, upstreamBatchMax: 2, apiKeys: true, docs: true });
     assert.deepEqual(security(keyed), { ...open, docs: [], getBalance: [{ ApiKey: [] }], getBalances: [{ ApiKey: [] }], providers: [{ ApiKey: [] }] });

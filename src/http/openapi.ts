@@ -231,6 +231,7 @@ export function openApiDocument(options: OpenApiOptions): Json {
           responses: { '200': ok('OpenAPI 3.1 document', { type: 'object' }), ...problems(ADMISSION) },
         }),
       },
+      '/asyncapi.json': { get: docs({ operationId: 'asyncapi', summary: 'The AsyncAPI 3.0 document of the GET /watch WebSocket protocol', responses: { '200': ok('AsyncAPI 3.0 document', { type: 'object' }), ...problems(ADMISSION) } }) },
       ...(options.docs === true
         ? {
             '/docs': {

@@ -139,6 +139,16 @@ export const PROBLEM_GUIDES: Readonly<Record<ErrorCode, ProblemGuide>> = {
     action: 'Wait `retryAfterSeconds` (also in the retry-after header) before sending again, and spread requests out.',
     example: { detail: 'rate limit of 10 requests per second exceeded; retry after 1 s', extra: { retryAfterSeconds: 1 } },
   },
+  ORIGIN_NOT_ALLOWED: {
+    when: 'CORS_ORIGINS is set and a GET /watch upgrade came from a browser page on another origin.',
+    action: 'Connect from one of the configured origins, or ask the operator to add yours to CORS_ORIGINS.',
+    example: { detail: 'origin "https://evil.example" may not open a watch connection', instance: '/watch' },
+  },
+  TOO_MANY_CONNECTIONS: {
+    when: 'This task already holds WATCH_MAX_CONNECTIONS WebSocket connections.',
+    action: 'Reconnect after a short backoff (the load balancer may pick another task), or share one connection between subscriptions.',
+    example: { detail: 'this task holds its limit of 10000 watch connections', instance: '/watch' },
+  },
   NOT_READY: {
     when: 'The service has no usable provider or knows no head block yet (just started, or every provider is down).',
     action: 'Send traffic elsewhere until /readyz answers 200; a load balancer does this by itself.',

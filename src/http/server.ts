@@ -26,6 +26,8 @@ import { openApiBody } from './openapi.js';
 import { PROBLEMS_ROUTE, registerProblems } from './problems-route.js';
 import { RequestFlow, type RequestContext, type RouteOptions } from './request-flow.js';
 import { JSON_TYPE, type ExtraHeaders } from './responses.js';
+import { ASYNCAPI_ROUTE, registerAsyncApi } from '../watch/asyncapi-route.js';
+import { registerWatch, type WatchDeps, type WatchHub } from '../watch/watch-route.js';
 
 export interface ServerDeps {
   readonly config: Config;
@@ -37,6 +39,8 @@ export interface ServerDeps {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly tracing: Tracing;
+  /** GET /watch: which networks it serves (app.ts). */
+  readonly watch?: Pick<WatchDeps, 'resolveNetwork' | 'networkNames'>;
 }
 
 export interface RunningServer {
@@ -44,6 +48,8 @@ export interface RunningServer {
   /** Where /metrics is served when ADMIN_PORT is set. */
   readonly adminPort: number | undefined;
   readonly app: TemplatedApp;
+  /** GET /watch's connections (closed with 1001 on shutdown, before the drain). */
+  readonly watch: WatchHub | undefined;
   /** Requests answered asynchronously and not finished yet. */
   inflight(): number;
   /** Closes the listen sockets; in-flight requests go on. */
@@ -96,6 +102,10 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
       flow.reply(ctx, 200, JSON_TYPE, openapi);
     }),
   );
+
+  const watch = deps.watch === undefined ? undefined : registerWatch(app, { ...deps.watch, config, memo: deps.memo, registry: metrics.registry, http: metrics.http, log });
+
+  registerAsyncApi(app, flow, { ...config.watch, apiKeys: config.apiKeys.length > 0, publicBaseUrl: config.publicBaseUrl });
 
   if (config.docs) registerDocs(app, flow, 'balance-api');
   registerProblems(app, flow, config.docs);
@@ -171,6 +181,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
     [BALANCE_ROUTE, ROUTE.balance, { method: 'any', checks: 'admit', cors: true }, 'GET'],
     [BATCH_ROUTE, ROUTE.balances, { method: 'any', checks: 'admit', cors: true }, 'POST'],
     ['/openapi.json', ROUTE.openapi, { method: 'any', checks: 'shape' }, 'GET'],
+    [ASYNCAPI_ROUTE, ROUTE.asyncapi, { method: 'any', checks: 'shape' }, 'GET'],
     ['/healthz', ROUTE.healthz, { method: 'any', checks: 'shape' }, 'GET'],
     ['/readyz', ROUTE.readyz, { method: 'any', checks: 'shape' }, 'GET'],
     ['/providers', ROUTE.providers, { method: 'any', checks: 'admit' }, 'GET'],
@@ -229,6 +240,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
       port,
       adminPort,
       app,
+      watch,
       inflight: () => flow.inflight,
       stopAccepting,
       drain: async (timeoutMs) => {

@@ -21,6 +21,8 @@ export type {
   RecognizedString,
   TemplatedApp,
   us_listen_socket,
+  us_socket_context_t,
+  WebSocket,
 } from '@btc-vision/uwebsockets.js';
 
 /** The API both builds share (typed by the newer one; `getQuery`/`getParameter` may be undefined). */

@@ -13,7 +13,7 @@ import type { CacheStats } from '../cache/balance-cache.js';
 import type { CodecRunner } from '../codec/codec-pool.js';
 import type { CallObserver, ProviderState, Upstream } from '../router/upstream.js';
 
-export const ROUTES = ['balance', 'healthz', 'readyz', 'providers', 'metrics', 'preflight', 'unmatched', 'balances', 'openapi', 'docs', 'problems'] as const;
+export const ROUTES = ['balance', 'healthz', 'readyz', 'providers', 'metrics', 'preflight', 'unmatched', 'balances', 'openapi', 'docs', 'problems', 'asyncapi'] as const;
 export type RouteName = (typeof ROUTES)[number];
 /** Route label -> index into the recorder's arrays. */
 export const ROUTE = Object.freeze(Object.fromEntries(ROUTES.map((name, i) => [name, i])) as Record<RouteName, number>);
