@@ -5,7 +5,7 @@
 import type { LevelWithSilent } from 'pino';
 import { loadSharedCacheConfig, type SharedCacheConfig } from './shared-cache-config.js';
 import { loadDocsConfig, type DocsConfig } from './docs-config.js';
-import { loadWatchConfig, type WatchConfig } from './watch-config.js';
+import { loadWatchConfig, type WatchSettings } from './watch-config.js';
 import { ConfigError } from './config-error.js';
 import { networkSelections, singleNetworkSources, type ProviderSources } from './networks-config.js';
 
@@ -40,8 +40,8 @@ export interface ApiKeyConfig {
   readonly burst: number | undefined;
 }
 
-/** DOCS and PUBLIC_BASE_URL (docs-config.ts). */
-export interface Config extends DocsConfig {
+/** DOCS and PUBLIC_BASE_URL (docs-config.ts); WATCH_* (watch-config.ts). */
+export interface Config extends DocsConfig, WatchSettings {
   readonly port: number;
   readonly host: string;
   readonly production: boolean;
@@ -94,8 +94,6 @@ export interface Config extends DocsConfig {
   readonly untrustedCooldownMs: number;
   /** REDIS_URL and friends; undefined (no Redis code on any path) when REDIS_URL is unset. */
   readonly sharedCache: SharedCacheConfig | undefined;
-  /** WATCH_* limits of GET /watch (watch-config.ts). */
-  readonly watch: WatchConfig;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -438,8 +436,7 @@ export function loadConfig(env: Env): Config {
     untrustedCooldownMs:
       number(env, 'UNTRUSTED_COOLDOWN_SECONDS', DEFAULTS.UNTRUSTED_COOLDOWN_SECONDS, { min: 0, what: 'a non-negative number (seconds)' })! * 1000,
     sharedCache,
-    watch: loadWatchConfig(env),
-    ...loadDocsConfig(env),
+    ...loadDocsConfig(env), watch: loadWatchConfig(env),
   };
   if (config.rateLimitBurst !== undefined && config.rateLimitRps === undefined) {
     throw new ConfigError('RATE_LIMIT_BURST needs RATE_LIMIT_RPS (the refill rate)');

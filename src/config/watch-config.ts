@@ -15,6 +15,11 @@ export interface WatchConfig {
   readonly maxBackpressureBytes: number;
 }
 
+/** What Config carries of it. */
+export interface WatchSettings {
+  readonly watch: WatchConfig;
+}
+
 export const WATCH_DEFAULTS = Object.freeze({
   WATCH_MAX_ADDRESSES: 10_000,
   WATCH_MAX_SUBSCRIPTIONS: 16,
