@@ -84,8 +84,9 @@ export class Alb extends Construct {
       securityGroups: [this.securityGroup.id, this.testSecurityGroup.id],
       dropInvalidHeaderFields: true,
       enableDeletionProtection: props.deletionProtection,
-      // Below uWS's ~10 s keep-alive, so the ALB never reuses a connection the task already closed (502s).
-      idleTimeout: 5,
+      // Below uWS's ~10 s HTTP keep-alive, so the ALB never reuses a connection the task already
+      // closed (502s), and above the 4-8 s after which uWS pings an idle GET /watch socket.
+      idleTimeout: 9,
       tags: { Name: names.loadBalancer },
     });
     skipCheck(this.lb, 'CKV_AWS_91', 'no access-log bucket: WAF metrics, target metrics and the service request logs cover it');

@@ -2,7 +2,7 @@
  * WATCH_* -> the limits of GET /watch (src/watch/). Pure: reads only its argument; loadConfig puts
  * the result in Config.watch.
  */
-import { ConfigError } from './config-error.js';
+import { integerFrom, number, type Env } from './env-parsers.js';
 
 export interface WatchConfig {
   /** Addresses one connection may watch, summed over its subscriptions. */
@@ -22,23 +22,11 @@ export const WATCH_DEFAULTS = Object.freeze({
   WATCH_MAX_BACKPRESSURE_BYTES: 1024 * 1024,
 });
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function integer(env: Env, name: keyof typeof WATCH_DEFAULTS, max: number): number {
-  const value = env[name]?.trim();
-  if (value === undefined || value === '') return WATCH_DEFAULTS[name];
-  const parsed = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < 1 || parsed > max) {
-    throw new ConfigError(`${name} must be an integer from 1 to ${max}, got "${value}"`);
-  }
-  return parsed;
-}
-
 export function loadWatchConfig(env: Env): WatchConfig {
   return Object.freeze({
-    maxAddresses: integer(env, 'WATCH_MAX_ADDRESSES', 1_000_000),
-    maxSubscriptions: integer(env, 'WATCH_MAX_SUBSCRIPTIONS', 10_000),
-    maxConnections: integer(env, 'WATCH_MAX_CONNECTIONS', 1_000_000),
-    maxBackpressureBytes: integer(env, 'WATCH_MAX_BACKPRESSURE_BYTES', 1024 ** 3),
+    maxAddresses: number(env, 'WATCH_MAX_ADDRESSES', WATCH_DEFAULTS.WATCH_MAX_ADDRESSES, integerFrom(1, 1_000_000)),
+    maxSubscriptions: number(env, 'WATCH_MAX_SUBSCRIPTIONS', WATCH_DEFAULTS.WATCH_MAX_SUBSCRIPTIONS, integerFrom(1, 10_000)),
+    maxConnections: number(env, 'WATCH_MAX_CONNECTIONS', WATCH_DEFAULTS.WATCH_MAX_CONNECTIONS, integerFrom(1, 1_000_000)),
+    maxBackpressureBytes: number(env, 'WATCH_MAX_BACKPRESSURE_BYTES', WATCH_DEFAULTS.WATCH_MAX_BACKPRESSURE_BYTES, integerFrom(1, 1024 ** 3)),
   });
 }

@@ -58,7 +58,7 @@ export class HttpRecorder {
   }
 }
 
-interface Sample {
+export interface Sample {
   readonly value: number;
   readonly labels?: Record<string, string | number>;
   readonly metricName?: string;
@@ -70,7 +70,7 @@ type MetricType = 'counter' | 'gauge' | 'histogram';
  * A metric whose samples are computed at scrape time. prom-client's registry only needs `name`
  * and `get()` (the same contract its own metric classes fulfil).
  */
-class Collected {
+export class Collected {
   constructor(
     readonly name: string,
     readonly help: string,

@@ -5,6 +5,7 @@
  * adoption to its message.
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { Collected, type Sample } from '../observability/metrics.js';
 import type { ServerOp } from './messages.js';
 
 /** What the gauges read when scraped. */
@@ -22,28 +23,8 @@ export interface WatchRecorder {
   delivered(network: string, delaySeconds: number): void;
 }
 
-interface Sample {
-  readonly value: number;
-  readonly labels?: Record<string, string>;
-}
-
-/** A gauge computed at scrape time (prom-client's registry only needs `name` and `get()`). */
-class Collected {
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly read: () => Sample[],
-  ) {}
-
-  get() {
-    return { name: this.name, help: this.help, type: 'gauge' as const, values: this.read(), aggregator: 'sum' as const };
-  }
-
-  reset(): void {}
-}
-
 export function registerWatchMetrics(registry: Registry, gauges: WatchGauges): WatchRecorder {
-  const gauge = (name: string, help: string, read: () => Sample[]) => registry.registerMetric(new Collected(name, help, read) as never);
+  const gauge = (name: string, help: string, read: () => Sample[]) => registry.registerMetric(new Collected(name, help, 'gauge', read) as never);
   gauge('balance_api_watch_connections', 'Open GET /watch WebSocket connections', () => [{ value: gauges.connections() }]);
   gauge('balance_api_watch_subscriptions', 'Live watch subscriptions per network', () =>
     gauges.networks().map((n) => ({ value: n.subscriptions, labels: { network: n.network } })),
