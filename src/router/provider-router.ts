@@ -236,13 +236,7 @@ export class ProviderRouter implements Upstream {
   }
 
   getVerifiedBalance(address: string, at: Head, requestId?: string): Promise<VerifiedBalanceRead> {
-    return this.verifier.read(address, at, requestId).then((read) => ({
-      wei: read.wei,
-      latencyMs: read.latencyMs,
-      provider: read.provider,
-      stateRoot: read.stateRoot,
-      blockHash: read.blockHash,
-    }));
+    return this.verifier.read(address, at, requestId).then(({ wei, latencyMs, provider, stateRoot, blockHash }) => ({ wei, latencyMs, provider, stateRoot, blockHash }));
   }
 
   verifiedStateRoot(at: Head, requestId?: string): Promise<string> {
@@ -259,8 +253,6 @@ export class ProviderRouter implements Upstream {
       'provider answer failed verification: untrusted, left out of reads and quorum',
     );
   }
-
-  // ---- visibility ----------------------------------------------------------------------------
 
   /** The verified read's 502: each provider's cause for this read, or why it was not asked. */
   private unverifiable(detail: string, causes: ReadonlyMap<ProviderHandle, VerifyCause>): ServiceError {
