@@ -6,7 +6,7 @@ import { getHeapStatistics } from 'node:v8';
 import { BalanceReader } from './balance/balance-reader.js';
 import { BalanceCache } from './cache/balance-cache.js';
 import { AddressMemo } from './codec/address.js';
-import { createCodec } from './codec/codec-pool.js';
+import { createCodec, proofRunner, type CodecRunner } from './codec/codec-pool.js';
 import type { Config } from './config/config.js';
 import { errorLogFields } from './errors.js';
 import { createServer, type RunningServer } from './http/server.js';
@@ -16,6 +16,7 @@ import { createTracing } from './observability/tracing.js';
 import { ProviderRouter } from './router/provider-router.js';
 import type { CallObserver, Upstream } from './router/upstream.js';
 import type { SharedCache } from './cache/shared-cache.js';
+import { proofVerifier } from './verify/proof-task.js';
 
 export interface App {
   readonly port: number;
@@ -25,6 +26,8 @@ export interface App {
   readonly upstream: Upstream;
   readonly cache: BalanceCache;
   readonly metrics: Metrics;
+  /** Inline or the worker pool (WORKERS); its counts tell where the heavy work ran. */
+  readonly codec: CodecRunner;
   /** The shared Redis level when REDIS_URL is set. */
   readonly sharedCache: SharedCache | undefined;
   /** Stop accepting, finish in-flight requests (bounded), close pool and upstream connections. */
@@ -61,12 +64,13 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
           metrics.onUpstreamCall(provider, method, outcome, latencyMs, calls);
           traced(provider, method, outcome, latencyMs, calls);
         };
-  const upstream: Upstream = new ProviderRouter(config, log, { onCall });
-  const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
   const codec = createCodec(config.workers);
+  const verifyProof = codec.pooled ? proofVerifier(proofRunner(codec)) : undefined;
+  const upstream: Upstream = new ProviderRouter(config, log, { onCall, verifyProof });
+  const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
   const memo = new AddressMemo(config.addressChecksum);
   const sharedCache = await startSharedCache(config, log, metrics);
-  const reader = new BalanceReader(upstream, cache, sharedCache);
+  const reader = new BalanceReader(upstream, cache, sharedCache, codec);
   metrics.watch({ cache, upstream, codec });
   let server: RunningServer | undefined;
   try {
@@ -75,7 +79,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     await upstream.start().catch((error: unknown) => log.error(errorLogFields(error), 'no usable provider at start'));
     // Learn the head before taking traffic, so the first request does not pay for it.
     await upstream.head().catch((error: unknown) => log.warn(errorLogFields(error), 'no head yet'));
-    server = await createServer({ config, service: reader, balances: reader, upstream, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing }).listen();
+    server = await createServer({ config, service: reader, balances: reader, upstream, memo, codec, inlineChecks: true, log, metrics, tracing }).listen();
   } catch (error) {
     await Promise.allSettled([upstream.close(), codec.close(), tracing.shutdown(), sharedCache?.close()]);
     throw error;
@@ -108,6 +112,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     upstream,
     cache,
     metrics,
+    codec,
     sharedCache,
     shutdown: () =>
       (shutdown ??= (async () => {

@@ -12,7 +12,9 @@ import type { HttpRequest } from './uws.js';
 import type { BlockTag } from '../chain/block-tag.js';
 import type { AddressMemo } from '../codec/address.js';
 import { ROUTE } from '../observability/metrics.js';
-import { checkBatchAddresses, isJsonContentType, maxBatchBodyBytes, parseBatchBody, type BatchRefusal } from './batch-body.js';
+import { pooledChecks } from '../codec/batch-checks.js';
+import type { CodecRunner } from '../codec/codec-pool.js';
+import { checkBatchAddresses, collectChecks, isJsonContentType, maxBatchBodyBytes, parseBatchBody, type BatchRefusal, type CheckedBatch } from './batch-body.js';
 import { readBody } from './read-body.js';
 import type { RequestContext, RequestFlow, RouteHandler } from './request-flow.js';
 import { VERIFY_PARAM_ERROR, verifyParam } from '../verify/verify-param.js';
@@ -29,6 +31,8 @@ export interface BatchRouteDeps {
   readonly reader: BalancesReader;
   readonly memo: AddressMemo;
   readonly maxAddresses: number;
+  /** Checks a large batch's addresses on the pool (WORKERS > 0); without it, or small, inline. */
+  readonly codec?: CodecRunner;
   /** VERIFY_PROOFS=on: verified unless the request says ?verify=false. */
   readonly verifyByDefault?: boolean;
 }
@@ -49,7 +53,15 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
     if (!ctx.open) return;
     const shape = parseBatchBody(body.toString('utf8'), deps.maxAddresses);
     if (!shape.ok) return ctx.res.cork(() => refuse(ctx, shape));
-    const checked = checkBatchAddresses(shape.inputs, (input) => memo.check(input));
+    const pooled = deps.codec === undefined ? undefined : pooledChecks(shape.inputs, memo, deps.codec);
+    if (pooled === undefined) return admit(ctx, checkBatchAddresses(shape.inputs, (input) => memo.check(input)), shape.tag);
+    pooled.then(
+      (checks) => ctx.open && admit(ctx, collectChecks(checks), shape.tag),
+      (error: unknown) => flow.fail(ctx, error),
+    );
+  };
+
+  const admit = (ctx: RequestContext, checked: CheckedBatch | BatchRefusal, tag: BlockTag) => {
     if (!checked.ok) return ctx.res.cork(() => refuse(ctx, checked));
     // One token was taken with the headers; the rest of the batch's n now.
     const limited = checked.addresses.length > 1 ? flow.charge(ctx, checked.addresses.length - 1) : undefined;
@@ -57,7 +69,7 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
       ctx.res.cork(() => flow.refuse(ctx, limited.code, limited.detail, { instance: BATCH_ROUTE, extra: limited.extra, headers: limited.headers }));
       return;
     }
-    read(ctx, checked.addresses, shape.tag);
+    read(ctx, checked.addresses, tag);
   };
 
   return flow.handler(ROUTE.balances, { method: 'post', checks: 'identify', maxBody, cors: true }, (ctx: RequestContext, req: HttpRequest) => {

@@ -81,7 +81,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
 
   app.post(
     BATCH_ROUTE,
-    batchHandler(flow, { reader: deps.balances, memo: deps.memo, maxAddresses: config.batchMaxAddresses, verifyByDefault: config.verifyProofs }),
+    batchHandler(flow, { reader: deps.balances, memo: deps.memo, codec: deps.codec, maxAddresses: config.batchMaxAddresses, verifyByDefault: config.verifyProofs }),
   );
 
   setProblemTypeBase(config.publicBaseUrl);

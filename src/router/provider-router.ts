@@ -35,6 +35,7 @@ import { causesOf, snapshotOf, type ChainBar } from './provider-report.js';
 import { TagReads } from './tag-reads.js';
 import type { BalanceRead, BalancesRead, CallObserver, ProviderSnapshot, Upstream, VerifiedBalanceRead } from './upstream.js';
 import { VerifiedReader, type VerifyCause } from '../verify/verified-reader.js';
+import type { ProofVerifier } from '../verify/proof-task.js';
 
 /** For reads at no particular block: every usable provider counts as having it. */
 const ANY_BLOCK: Head = Object.freeze({ number: 0n, hash: '', numberHex: '0x0' });
@@ -47,6 +48,8 @@ export interface ProviderRouterOptions {
   readonly random?: () => number;
   /** How often a provider's chain id is checked again (default: config.chainCheckIntervalMs). */
   readonly chainCheckIntervalMs?: number;
+  /** Proof checks of verified reads (default inline; app.ts passes the codec pool's). */
+  readonly verifyProof?: ProofVerifier | undefined;
 }
 
 export class ProviderRouter implements Upstream {
@@ -95,6 +98,7 @@ export class ProviderRouter implements Upstream {
         failover({ order, read, failures, budget: this.budget, deadlineMs: config.requestDeadlineMs, hedgeDelayMs: (p) => hedgeDelayMs(p.p95()) }),
       quorum: config.verifyQuorum,
       deadlineMs: config.requestDeadlineMs,
+      verifyProof: options.verifyProof,
     });
     this.tracker = new HeadTracker(() => this.poller.refresh(), config.headMaxAgeMs, this.clock);
     this.tagReads = new TagReads({
