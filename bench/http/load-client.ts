@@ -70,9 +70,11 @@ async function hits(job: Extract<LoadClientJob, { kind: 'hits' }>): Promise<Load
         await res.body.text();
         times.push(performance.now() - start);
         if (res.statusCode === 200) ok++;
-        else errors++;
+        else if (errors++ === 0) process.stderr.write(`hits: first error HTTP ${res.statusCode}\n`);
       })
-      .catch(() => void errors++)
+      .catch((error: unknown) => {
+        if (errors++ === 0) process.stderr.write(`hits: first error ${String(error)}\n`);
+      })
       .finally(() => pending.delete(p));
     pending.add(p);
   };
@@ -113,9 +115,12 @@ async function background(job: Extract<LoadClientJob, { kind: 'background' }>, s
         : pool.request({ method: 'GET', path: `/address/balance/${take()}?verify=true` });
     const p = request
       .then(async (res) => {
-        await res.body.text();
+        const text = await res.body.text();
         times.push(performance.now() - start);
-        if (res.statusCode !== 200) return void counts.errors++;
+        if (res.statusCode !== 200) {
+          if (counts.errors++ === 0) process.stderr.write(`background ${kind}: first error HTTP ${res.statusCode}: ${text.slice(0, 200)}\n`);
+          return;
+        }
         counts.ok++;
         if (kind === 'batch') counts.batches++;
         else counts.verified++;

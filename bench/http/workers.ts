@@ -6,13 +6,13 @@
  * order each round, so a slow spell on this shared VM hits them alike. Medians of the rounds.
  *
  * The hits and the background load each come from their own process (load-client.ts), open loop
- * at a fixed rate. The chain is anvil with mainnet's id, Multicall3, a block a second, and
- * --funded addresses with non-zero balances that the background load walks through (each is cold
- * again at every new block, so every batch and verified read does the full work: checks, reads,
- * formatting, proofs). Results go to bench/results/workers-<time>.json.
+ * at a fixed rate. The chain is anvil with mainnet's id, Multicall3, and --funded addresses with
+ * non-zero balances that the background load walks through; a block is mined before each slice, so
+ * each is cold again (every batch and verified read does the full work: checks, reads, formatting,
+ * proofs). --funded must exceed what a slice asks for (batch-rate x batch-size x slice seconds). Results go to bench/results/workers-<time>.json.
  *
  *   npm run bench:workers -- [--rounds 3] [--slice 5] [--hit-rate 4000] [--connections 32]
- *     [--batch-rate 4] [--verify-rate 100] [--workers 2] [--funded 8000] [--quick]
+ *     [--batch-rate 4] [--verify-rate 100] [--workers 2] [--funded 30000] [--quick]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -39,7 +39,7 @@ const { values: flags } = parseArgs({
     'batch-size': { type: 'string', default: '1000' },
     'verify-rate': { type: 'string', default: '100' },
     workers: { type: 'string', default: '2' },
-    funded: { type: 'string', default: '8000' },
+    funded: { type: 'string', default: '30000' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
   },
@@ -53,7 +53,7 @@ const batchRate = Number(flags['batch-rate']);
 const batchSize = Number(flags['batch-size']);
 const verifyRate = Number(flags['verify-rate']);
 const workers = Number(flags.workers);
-const funded = quick ? 2000 : Number(flags.funded);
+const funded = quick ? 8000 : Number(flags.funded);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -82,7 +82,7 @@ interface Sample {
   readonly background: LoadClientReport | undefined;
 }
 
-const anvil = await startAnvil({ chainId: 1, args: ['--block-time', '1'] });
+const anvil = await startAnvil({ chainId: 1 });
 const hitClient = startClient();
 const bgClient = startClient();
 const services: ServiceInstance[] = [];
@@ -101,7 +101,8 @@ try {
     const res = await fetch(anvil.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`anvil_setBalance: HTTP ${res.status}`);
   }
-  const env = { RPC_URLS: `anvil=${anvil.url}`, EXPECTED_CHAIN_ID: '1', PORT: '0', CACHE_TTL_SECONDS: '60' };
+  await anvil.rpc('anvil_mine', ['0x1']);
+  const env = { RPC_URLS: `anvil=${anvil.url}`, EXPECTED_CHAIN_ID: '1', PORT: '0', CACHE_TTL_SECONDS: '60', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent' };
   const inline = await startService('inline', { ...env, WORKERS: '0' });
   services.push(inline);
   const pooled = await startService('pool', { ...env, WORKERS: String(workers) });
@@ -112,6 +113,13 @@ try {
   const hitPath = `/address/balance/${SEED_ADDRESS}`;
   const origin = (s: ServiceInstance) => `http://127.0.0.1:${s.port}`;
   const slice = async (config: Config, ms: number): Promise<Sample> => {
+    // A new block before every slice, none during it: every funded address is cold again (answers
+    // at latest are cached per head), and no proof read races a block (anvil then answered proofs
+    // that did not match the pinned block's state root). The service learns the block once its head
+    // is older than HEAD_MAX_AGE_MS (1 s); the GET after that re-reads the hot address.
+    await anvil.rpc('anvil_mine', ['0x1']);
+    await new Promise((r) => setTimeout(r, 1100));
+    await fetch(origin(config.service) + hitPath).then((res) => res.text());
     const bg = config.loaded
       ? bgClient.run({ kind: 'background', origin: origin(config.service), addresses, batchSize, batchRate, verifyRate, maxInFlight: 4 })
       : undefined;
