@@ -19,12 +19,12 @@ import { RLP } from '@ethereumjs/rlp';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { encodeRlp, getBytes, toBeHex } from 'ethers';
-import { Piscina } from 'piscina';
 import { Bench } from 'tinybench';
 import { startCluster, WATCHED } from '../src/testing/anvil-cluster.js';
 import { verifyAccountProof } from '../src/verify/account-proof.js';
 import { checkHeader, headerFields, headerHash } from '../src/verify/header.js';
 import { keccak256 } from '../src/codec/keccak.js';
+import { PooledCodec } from '../src/codec/codec-pool.js';
 import { runProofTask, type ProofTask, type ProofTaskResult } from '../src/verify/proof-task.js';
 import { summarizeBench, type BenchRow } from './bench-table.js';
 
@@ -92,8 +92,6 @@ async function syntheticProof(accounts: number): Promise<ProofTask> {
   };
 }
 
-const proofWorker = new URL(import.meta.url.endsWith('.ts') ? '../src/verify/proof-worker-tsx.mjs' : '../src/verify/proof-worker.js', import.meta.url);
-
 export async function runVerifyBench(options: VerifyBenchOptions): Promise<VerifyBenchResult> {
   const f = await fixtures(options.accounts);
   // @ethereumjs/common's default hardfork is Prague, what anvil mines.
@@ -136,8 +134,9 @@ export async function runVerifyBench(options: VerifyBenchOptions): Promise<Verif
     });
   await proof.run();
 
-  const pool = new Piscina({ filename: proofWorker.href, minThreads: options.workers, maxThreads: options.workers, idleTimeout: 60_000 });
-  const pooled = (t: ProofTask) => pool.run(t, { name: 'runProofTask' }) as Promise<ProofTaskResult>;
+  // The service's own pool: a turn's proof checks travel to the workers as one message each.
+  const pool = new PooledCodec(options.workers);
+  const pooled = (t: ProofTask): Promise<ProofTaskResult> => pool.run({ kind: 'proof', ...t });
   try {
     await Promise.all(Array.from({ length: options.workers * 4 }, () => pooled(f.deepProof)));
     const single = new Bench({ name: 'one proof check at a time (c=1, synthetic proof)', time: options.time, warmupTime });
@@ -168,6 +167,6 @@ export async function runVerifyBench(options: VerifyBenchOptions): Promise<Verif
       },
     };
   } finally {
-    await pool.destroy();
+    await pool.close();
   }
 }

@@ -13,6 +13,7 @@ import { BalanceReader } from './balance/balance-reader.js';
 import { Networks, type ServedNetwork } from './balance/served-networks.js';
 import type { BalanceCache } from './cache/balance-cache.js';
 import type { SharedCache } from './cache/shared-cache.js';
+import type { CodecRunner } from './codec/codec-pool.js';
 import { genericFacts, loadNetworkFacts, type NetworkFacts } from './chain/chain-facts.js';
 import { headPace } from './chain/head-pace.js';
 import { networkName } from './chain/networks.js';
@@ -20,6 +21,7 @@ import type { Config, ProviderConfig } from './config/config.js';
 import type { Logger } from './observability/logger.js';
 import { ProviderRouter } from './router/provider-router.js';
 import type { RetryShared } from './router/retry-policy.js';
+import type { ProofVerifier } from './verify/proof-task.js';
 import type { CallObserver, Upstream } from './router/upstream.js';
 
 export interface NetworksDeps {
@@ -31,6 +33,10 @@ export interface NetworksDeps {
   readonly observer: (network: string) => CallObserver;
   /** The process-wide retry budget and counters, shared by every network's router. */
   readonly retry: RetryShared;
+  /** Inline or the worker pool (WORKERS): a large read's items are formatted there. */
+  readonly codec: CodecRunner;
+  /** Proof checks of verified reads on the pool; undefined: inline. */
+  readonly verifyProof: ProofVerifier | undefined;
 }
 
 interface Planned {
@@ -70,10 +76,11 @@ function serve(deps: NetworksDeps, plan: Planned, facts: NetworkFacts | undefine
   const router: Upstream = new ProviderRouter(routerConfig, log, {
     onCall: deps.observer(label ?? ''),
     retry: deps.retry,
+    verifyProof: deps.verifyProof,
     ...(facts === undefined ? {} : { facts }),
   });
   // The default network's keys are bare addresses (its hit builds no string); the others' carry the chain id.
-  const reader = new BalanceReader(router, deps.cache, deps.sharedCache, isDefault ? '' : `${plan.chainId}:`);
+  const reader = new BalanceReader(router, deps.cache, deps.sharedCache, isDefault ? '' : `${plan.chainId}:`, deps.codec);
   if (label !== undefined && plan.chainId !== undefined) {
     return Object.freeze({ name: label, chainId: plan.chainId, facts: facts ?? genericFacts(plan.chainId, label), router, reader, headMaxAgeMs });
   }

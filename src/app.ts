@@ -7,7 +7,7 @@ import { buildNetworks } from './app-networks.js';
 import type { Networks } from './balance/served-networks.js';
 import { BalanceCache } from './cache/balance-cache.js';
 import { AddressMemo } from './codec/address.js';
-import { createCodec } from './codec/codec-pool.js';
+import { createCodec, proofRunner, type CodecRunner } from './codec/codec-pool.js';
 import type { Config } from './config/config.js';
 import { errorLogFields } from './errors.js';
 import { createServer, type RunningServer } from './http/server.js';
@@ -19,6 +19,7 @@ import { createRetryShared } from './router/retry-policy.js';
 import type { CallObserver, Upstream } from './router/upstream.js';
 import type { SharedCache } from './cache/shared-cache.js';
 import { watchNetworks } from './watch/watch-networks.js';
+import { proofVerifier } from './verify/proof-task.js';
 
 export interface App {
   readonly port: number;
@@ -31,6 +32,8 @@ export interface App {
   readonly networks: Networks;
   readonly cache: BalanceCache;
   readonly metrics: Metrics;
+  /** Inline or the worker pool (WORKERS); its counts tell where the heavy work ran. */
+  readonly codec: CodecRunner;
   /** The shared Redis level when REDIS_URL is set. */
   readonly sharedCache: SharedCache | undefined;
   /** Stop accepting, finish in-flight requests (bounded), close pool and upstream connections. */
@@ -74,9 +77,10 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   registerRetryMetrics(metrics.registry, retry.stats, retry.budget);
   const cache = new BalanceCache(config.cacheTtlSeconds, config.cacheMaxEntries);
   const codec = createCodec(config.workers);
+  const verifyProof = codec.pooled ? proofVerifier(proofRunner(codec)) : undefined;
   const memo = new AddressMemo(config.addressChecksum);
   const sharedCache = await startSharedCache(config, log, metrics);
-  const networks = await buildNetworks({ config, log, cache, sharedCache, observer, retry });
+  const networks = await buildNetworks({ config, log, cache, sharedCache, observer, retry, codec, verifyProof });
   const upstream = networks.default.router;
   const closeRouters = () => Promise.allSettled(networks.all.map((n) => n.router.close()));
   metrics.watch({ cache, networks: networks.all, codec });
@@ -85,7 +89,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     // Serve even when no provider answers yet: /healthz keeps the task alive, /readyz says 503, and
     // requests get 502 until a provider recovers. Networks start side by side: one down holds up no other.
     await Promise.all(networks.all.map((n) => startNetwork(n.router, log, n.name)));
-    server = await createServer({ config, networks, memo, codec, inlineChecks: config.workers === 0, log, metrics, tracing, watch: watchNetworks(networks) }).listen();
+    // A single address check (~1.5 us) never pays for a thread hop: only batches and proofs go to the pool.
+    server = await createServer({ config, networks, memo, codec, inlineChecks: true, log, metrics, tracing, watch: watchNetworks(networks) }).listen();
   } catch (error) {
     await Promise.allSettled([closeRouters(), codec.close(), tracing.shutdown(), sharedCache?.close()]);
     throw error;
@@ -120,6 +125,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     networks,
     cache,
     metrics,
+    codec,
     sharedCache,
     shutdown: () =>
       (shutdown ??= (async () => {

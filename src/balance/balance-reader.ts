@@ -18,7 +18,8 @@ import { blockTagEcho, isImmutableTag, LATEST, type BlockTag } from '../chain/bl
 import type { Head } from '../chain/head.js';
 import type { BalanceCache } from '../cache/balance-cache.js';
 import type { SharedCache } from '../cache/shared-cache.js';
-import { balanceItem, balancesBody, bodyFromItem, bodyParts, type BodyParts } from '../codec/balances.js';
+import { balancesBody, bodyFromItem, bodyParts, type BodyParts } from '../codec/balances.js';
+import { InlineCodec, type CodecRunner } from '../codec/codec-pool.js';
 import { ServiceError } from '../errors.js';
 import type { Upstream } from '../router/upstream.js';
 import { cacheKey } from './cache-key.js';
@@ -54,6 +55,8 @@ export class BalanceReader {
      * default network (its hit builds no string), `<chain id>:` for the others.
      */
     private readonly keyPrefix = '',
+    /** Formats a large read's items on the pool (WORKERS > 0); small reads stay inline either way. */
+    private readonly codec: Pick<CodecRunner, 'items'> = new InlineCodec(),
   ) {}
 
   /**
@@ -202,17 +205,20 @@ export class BalanceReader {
   }
 
   /** Stores reads that share one round trip, under their keys, with one set of body parts. */
-  private store(at: Pinned): (addresses: readonly string[], weis: readonly bigint[], latencyMs: number) => Read[] {
+  private store(at: Pinned): (addresses: readonly string[], weis: readonly bigint[], latencyMs: number) => Read[] | Promise<Read[]> {
     return (addresses, weis, latencyMs) => {
-      const parts = this.parts(at, latencyMs);
-      const options = { immutable: at.immutable };
-      const out = new Array<Read>(addresses.length);
-      for (let i = 0; i < addresses.length; i++) {
-        const item = balanceItem(addresses[i]!, weis[i]!);
-        this.cache.setItem(this.key(addresses[i]!, at), at.head, item, parts, options);
-        out[i] = { wei: weis[i]!, latencyMs, item };
-      }
-      return out;
+      const keep = (items: readonly string[]): Read[] => {
+        const parts = this.parts(at, latencyMs);
+        const options = { immutable: at.immutable };
+        const out = new Array<Read>(addresses.length);
+        for (let i = 0; i < addresses.length; i++) {
+          this.cache.setItem(this.key(addresses[i]!, at), at.head, items[i]!, parts, options);
+          out[i] = { wei: weis[i]!, latencyMs, item: items[i]! };
+        }
+        return out;
+      };
+      const items = this.codec.items(addresses, weis);
+      return items instanceof Promise ? items.then(keep) : keep(items);
     };
   }
 

@@ -48,8 +48,8 @@ export interface ReadJob {
   readonly at: Pinned;
   readonly upstream: ReaderUpstream;
   readonly shared: SharedLevel | undefined;
-  /** Caches reads that share one round trip and returns them as Reads. */
-  readonly store: (addresses: readonly string[], weis: readonly bigint[], latencyMs: number) => Read[];
+  /** Caches reads that share one round trip and returns them as Reads (after the pool formats a large one). */
+  readonly store: (addresses: readonly string[], weis: readonly bigint[], latencyMs: number) => Read[] | Promise<Read[]>;
 }
 
 interface Weis {
@@ -96,10 +96,10 @@ export async function readOwn(job: ReadJob): Promise<Read[]> {
       restAt.push(i);
     }
   });
-  store(hits, hitWeis, sharedMs).forEach((read, j) => (reads[hitAt[j]!] = read));
+  (await store(hits, hitWeis, sharedMs)).forEach((read, j) => (reads[hitAt[j]!] = read));
   if (rest.length > 0) {
     const read = await readUpstream(upstream, rest, at);
-    store(rest, read.wei, read.latencyMs).forEach((r, j) => (reads[restAt[j]!] = r));
+    (await store(rest, read.wei, read.latencyMs)).forEach((r, j) => (reads[restAt[j]!] = r));
     shared.fillMany(rest.map((address, i) => ({ ...keyOf(address), wei: read.wei[i]!, stateRoot: at.stateRoot })));
   }
   return reads;

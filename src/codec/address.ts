@@ -116,7 +116,7 @@ export class AddressMemo {
   private readonly generation: number;
 
   constructor(
-    private readonly mode: ChecksumMode,
+    readonly mode: ChecksumMode,
     maxEntries = 100_000,
   ) {
     this.generation = Math.max(1, Math.floor(maxEntries / 2));

@@ -1,10 +1,13 @@
 /**
- * The codec work a worker runs, as one batch per message: a piscina round trip costs ~230 us here
- * against a few us of work per item, so only batches can pay for the hop.
+ * The work a pool worker runs. Micro-batched tasks (`runBatch`: every task queued in one event-loop
+ * turn travels as one message, since a piscina round trip costs ~150-230 us against a few us per
+ * address check) and the batch jobs a large POST /address/balances sends whole (`checkMany`,
+ * `itemsOf`).
  */
 import type { ChecksumMode } from '../config/config.js';
-import { checkAddress, type AddressCheck } from './address.js';
-import { balanceBody, type VerifiedAt } from './format.js';
+import { runProofTask, type ProofTask, type ProofTaskResult } from '../verify/proof-task.js';
+import { checkAddress, type AddressCheck, type AddressRejection } from './address.js';
+import { balanceItems } from './balances.js';
 
 /** Each kind of task: what it takes and what it gives back. */
 export interface CodecKinds {
@@ -12,22 +15,10 @@ export interface CodecKinds {
     readonly task: { readonly input: string; readonly mode: ChecksumMode };
     readonly result: AddressCheck;
   };
-  readonly format: {
-    readonly task: {
-      readonly address: string;
-      readonly network: string;
-      readonly chainId: number;
-      /** Decimal string: bigint does not cross structured clone in every runtime we target. */
-      readonly wei: string;
-      readonly rpcLatencyMs: number;
-      readonly blockTag: string;
-      readonly blockNumber: string;
-      readonly blockHash: string;
-      /** Set for a verified balance: the block and state root it was proven at. */
-      readonly verified?: VerifiedAt | undefined;
-    };
-    /** The serialized JSON response body. */
-    readonly result: string;
+  /** An account proof checked against a trusted state root (src/verify/proof-task.ts). */
+  readonly proof: {
+    readonly task: ProofTask;
+    readonly result: ProofTaskResult;
   };
 }
 
@@ -35,16 +26,39 @@ export type CodecKind = keyof CodecKinds;
 export type CodecTask<K extends CodecKind = CodecKind> = { [P in K]: { readonly kind: P } & CodecKinds[P]['task'] }[K];
 export type CodecResult<K extends CodecKind = CodecKind> = CodecKinds[K]['result'];
 
-const RUN: { readonly [K in CodecKind]: (task: CodecTask<K>) => CodecResult<K> } = {
+const RUN: { readonly [K in CodecKind]: (task: CodecTask<K>) => CodecResult<K> | Promise<CodecResult<K>> } = {
   check: (task) => checkAddress(task.input, task.mode),
-  format: (task) => JSON.stringify(balanceBody(task.address, { name: task.network, chainId: task.chainId }, BigInt(task.wei), task.rpcLatencyMs, { tag: task.blockTag, number: task.blockNumber, hash: task.blockHash }, task.verified)),
+  proof: (task) => runProofTask(task),
 };
 
-export function runTask<K extends CodecKind>(task: CodecTask<K>): CodecResult<K> {
-  const run: (task: CodecTask<K>) => CodecResult<K> = RUN[task.kind];
+export function runTask<K extends CodecKind>(task: CodecTask<K>): CodecResult<K> | Promise<CodecResult<K>> {
+  const run: (task: CodecTask<K>) => CodecResult<K> | Promise<CodecResult<K>> = RUN[task.kind];
   return run(task);
 }
 
-export function runBatch(tasks: readonly CodecTask[]): CodecResult[] {
-  return tasks.map(runTask);
+export function runBatch(tasks: readonly CodecTask[]): Promise<CodecResult[]> {
+  return Promise.all(tasks.map(runTask));
+}
+
+/**
+ * EIP-55 checks of many inputs. An accepted input comes back as its address string alone: a
+ * structured clone of 1,000 result objects cost the main thread more than the checks themselves.
+ */
+export function checkMany(task: { readonly inputs: readonly string[]; readonly mode: ChecksumMode }): (string | AddressRejection)[] {
+  const out = new Array<string | AddressRejection>(task.inputs.length);
+  for (let i = 0; i < task.inputs.length; i++) {
+    const check = checkAddress(task.inputs[i]!, task.mode);
+    out[i] = check.ok ? check.address : check;
+  }
+  return out;
+}
+
+/** The checks `checkMany` sent, as AddressChecks again. */
+export function checksFrom(sent: readonly (string | AddressRejection)[]): AddressCheck[] {
+  return sent.map((c) => (typeof c === 'string' ? { ok: true, address: c } : c));
+}
+
+/** Batch items (codec/balances.ts) of (EIP-55 address, wei as a decimal string) pairs, as one task. */
+export function itemsOf(task: { readonly addresses: readonly string[]; readonly weis: readonly string[] }): string[] {
+  return balanceItems(task.addresses, task.weis);
 }

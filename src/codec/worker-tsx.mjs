@@ -5,3 +5,5 @@ import { tsImport } from 'tsx/esm/api';
 
 const batch = await tsImport('./batch.ts', import.meta.url);
 export const runBatch = batch.runBatch;
+export const checkMany = batch.checkMany;
+export const itemsOf = batch.itemsOf;

@@ -1,2 +1,2 @@
 // piscina worker entry: piscina calls the export named in `run(task, { name })`.
-export { runBatch } from './batch.js';
+export { checkMany, itemsOf, runBatch } from './batch.js';

@@ -13,7 +13,9 @@ import type { BlockTag } from '../chain/block-tag.js';
 import { networkRefusal, type Networks } from '../balance/served-networks.js';
 import type { AddressMemo } from '../codec/address.js';
 import { ROUTE } from '../observability/metrics.js';
-import { checkBatchAddresses, isJsonContentType, maxBatchBodyBytes, parseBatchBody, type BatchRefusal } from './batch-body.js';
+import { pooledChecks } from '../codec/batch-checks.js';
+import type { CodecRunner } from '../codec/codec-pool.js';
+import { checkBatchAddresses, collectChecks, isJsonContentType, maxBatchBodyBytes, parseBatchBody, type BatchRefusal, type CheckedBatch } from './batch-body.js';
 import { readBody } from './read-body.js';
 import type { RequestContext, RequestFlow, RouteHandler } from './request-flow.js';
 import { VERIFY_PARAM_ERROR, verifyParam } from '../verify/verify-param.js';
@@ -31,6 +33,8 @@ export interface BatchRouteDeps {
   readonly networks: Networks;
   readonly memo: AddressMemo;
   readonly maxAddresses: number;
+  /** Checks a large batch's addresses on the pool (WORKERS > 0); without it, or small, inline. */
+  readonly codec?: CodecRunner;
   /** VERIFY_PROOFS=on: verified unless the request says ?verify=false. */
   readonly verifyByDefault?: boolean;
 }
@@ -55,7 +59,16 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
     if (!network.ok) return ctx.res.cork(() => refuse(ctx, { code: 'UNKNOWN_NETWORK', detail: network.detail, extra: { networks: networks.names } }));
     const refusal = networkRefusal(network.network, shape.tag, ctx.verify);
     if (refusal !== undefined) return ctx.res.cork(() => refuse(ctx, refusal));
-    const checked = checkBatchAddresses(shape.inputs, (input) => memo.check(input));
+    const reader = network.network.reader;
+    const pooled = deps.codec === undefined ? undefined : pooledChecks(shape.inputs, memo, deps.codec);
+    if (pooled === undefined) return admit(ctx, reader, checkBatchAddresses(shape.inputs, (input) => memo.check(input)), shape.tag);
+    pooled.then(
+      (checks) => ctx.open && admit(ctx, reader, collectChecks(checks), shape.tag),
+      (error: unknown) => flow.fail(ctx, error),
+    );
+  };
+
+  const admit = (ctx: RequestContext, reader: BalancesReader, checked: CheckedBatch | BatchRefusal, tag: BlockTag) => {
     if (!checked.ok) return ctx.res.cork(() => refuse(ctx, checked));
     // One token was taken with the headers; the rest of the batch's n now.
     const limited = checked.addresses.length > 1 ? flow.charge(ctx, checked.addresses.length - 1) : undefined;
@@ -63,7 +76,7 @@ export function batchHandler(flow: RequestFlow, deps: BatchRouteDeps): RouteHand
       ctx.res.cork(() => flow.refuse(ctx, limited.code, limited.detail, { instance: BATCH_ROUTE, extra: limited.extra, headers: limited.headers }));
       return;
     }
-    read(ctx, network.network.reader, checked.addresses, shape.tag);
+    read(ctx, reader, checked.addresses, tag);
   };
 
   return flow.handler(ROUTE.balances, { method: 'post', checks: 'identify', maxBody, cors: true }, (ctx: RequestContext, req: HttpRequest) => {

@@ -85,7 +85,7 @@ export function createServer(deps: ServerDeps): { app: TemplatedApp; listen: () 
 
   app.post(
     BATCH_ROUTE,
-    batchHandler(flow, { networks, memo: deps.memo, maxAddresses: config.batchMaxAddresses, verifyByDefault: config.verifyProofs }),
+    batchHandler(flow, { networks, memo: deps.memo, codec: deps.codec, maxAddresses: config.batchMaxAddresses, verifyByDefault: config.verifyProofs }),
   );
 
   setProblemTypeBase(config.publicBaseUrl);

@@ -8,12 +8,9 @@
  *   without the block is skipped for that read only; when no provider answers, a 502 lists each
  *   one's redacted cause.
  * - Verified reads (src/verify/): a quorum's block hash -> its checked header -> an account proof
- *   verified against its stateRoot. A provider whose answer fails verification is untrusted for
- *   UNTRUSTED_COOLDOWN_SECONDS: out of every read, head and vote, shown on /providers and in
- *   metrics, logged once.
- * - Last resort: when every right-chain provider's circuit is open, they are asked anyway (a
- *   success closes the circuit), so a recovered provider serves at once instead of after its
- *   cooldown. Rate-limited providers are never asked before their Retry-After.
+ *   against its stateRoot; a provider failing that is untrusted for UNTRUSTED_COOLDOWN_SECONDS.
+ * - Last resort: when every right-chain provider's circuit is open, they are asked anyway (a success
+ *   closes it). Rate-limited providers are never asked before their Retry-After.
  */
 import { BlockResolver } from '../chain/block-resolver.js';
 import type { BlockTag } from '../chain/block-tag.js';
@@ -38,6 +35,7 @@ import { askableInMs, retryAfterSeconds } from './retry-after.js';
 import { createRetryShared, RetryPolicy, type RetryShared } from './retry-policy.js';
 import type { BalanceRead, BalancesRead, CallObserver, ProviderSnapshot, Upstream, VerifiedBalanceRead } from './upstream.js';
 import { VerifiedReader, type VerifyCause } from '../verify/verified-reader.js';
+import type { ProofVerifier } from '../verify/proof-task.js';
 
 const NO_CANDIDATES = 'no provider can serve reads right now';
 
@@ -56,6 +54,8 @@ export interface ProviderRouterOptions {
   readonly facts?: Pick<NetworkFacts, 'multicall3' | 'evmBlockNumberIsL1'>;
   /** The process-wide retry budget and counters (default: this router's own). */
   readonly retry?: RetryShared;
+  /** Proof checks of verified reads (default inline; app.ts passes the codec pool's). */
+  readonly verifyProof?: ProofVerifier | undefined;
 }
 
 export class ProviderRouter implements Upstream {
@@ -108,6 +108,7 @@ export class ProviderRouter implements Upstream {
         failover({ order, read, failures, budget: this.budget, deadlineMs: config.requestDeadlineMs, hedgeDelayMs: (p) => hedgeDelayMs(p.p95()) }),
       quorum: config.verifyQuorum,
       deadlineMs: config.requestDeadlineMs,
+      verifyProof: options.verifyProof,
     });
     this.tracker = new HeadTracker(() => this.poller.refresh(), config.headMaxAgeMs, this.clock);
     this.tagReads = new TagReads({

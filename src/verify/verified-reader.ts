@@ -18,6 +18,7 @@ import type { Head } from '../chain/head.js';
 import { UpstreamError } from '../chain/upstream-error.js';
 import { ProofError, verifyAccountProof } from './account-proof.js';
 import { checkHeader, HeaderError, type CheckedHeader } from './header.js';
+import type { ProofVerifier } from './proof-task.js';
 import { agreeOnHash, quorumNeeded, type HashVote } from './quorum.js';
 
 /** Why a provider gave no verified answer, for the 502 body (redacted by the caller). */
@@ -43,6 +44,8 @@ export interface VerifyDeps<P extends { readonly name: string }> {
   /** VERIFY_QUORUM; undefined: a majority of the usable providers. */
   readonly quorum: number | undefined;
   readonly deadlineMs: number;
+  /** Checks a proof (default: inline verifyAccountProof; the codec pool's when WORKERS > 0). */
+  readonly verifyProof?: ProofVerifier | undefined;
 }
 
 export interface VerifiedBalance {
@@ -62,7 +65,11 @@ export class VerifiedReader<P extends { readonly name: string }> {
   private readonly headers = new Map<string, CheckedHeader>();
   private readonly agreeing = new Map<string, Promise<CheckedHeader>>();
 
-  constructor(private readonly deps: VerifyDeps<P>) {}
+  private readonly verifyProof: ProofVerifier;
+
+  constructor(private readonly deps: VerifyDeps<P>) {
+    this.verifyProof = deps.verifyProof ?? verifyAccountProof;
+  }
 
   /** The checked header of `at`, once a quorum agrees on its hash; cached per block hash. */
   header(at: Head, requestId?: string): Promise<CheckedHeader> {
@@ -94,7 +101,7 @@ export class VerifiedReader<P extends { readonly name: string }> {
           if (answer.result === null) throw new UpstreamError('block-not-found', p.name, `no proof at block ${at.hash}`);
           let proven;
           try {
-            proven = await verifyAccountProof(address, answer.result, header.stateRoot);
+            proven = await this.verifyProof(address, answer.result, header.stateRoot);
           } catch (error) {
             if (!(error instanceof ProofError)) throw error;
             this.deps.distrust(p, error.message, requestId);

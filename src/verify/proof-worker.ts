@@ -1,2 +1,0 @@
-// piscina worker entry for proof verification (bench/verify.bench.ts).
-export { runProofTask } from './proof-task.js';
