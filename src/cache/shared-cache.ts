@@ -80,6 +80,8 @@ export class SharedCache {
   private readonly tokenPrefix = randomBytes(6).toString('hex');
   private tokens = 0;
   private subscribed = false;
+  /** Called on every change `sharing()` may see (a connection ready, the subscription made). */
+  private readonly onSharingChange = new Set<() => void>();
   private readonly config: SharedCacheConfig;
   private readonly logger: SharedCacheLogger | undefined;
 
@@ -103,7 +105,10 @@ export class SharedCache {
     for (const [name, connection] of [['client', this.client], ['subscriber', this.subscriber]] as const) {
       // ioredis emits 'error' on every failed reconnect; the breaker and counters tell the story.
       connection.on('error', () => {});
-      connection.on('ready', () => this.logger?.info({ redis: this.config.redactedUrl, connection: name }, 'shared cache connected'));
+      connection.on('ready', () => {
+        this.logger?.info({ redis: this.config.redactedUrl, connection: name }, 'shared cache connected');
+        for (const check of this.onSharingChange) check();
+      });
     }
   }
 
@@ -116,6 +121,7 @@ export class SharedCache {
     this.subscriber.subscribe(this.channel).then(
       () => {
         this.subscribed = true;
+        for (const check of this.onSharingChange) check();
       },
       () => {},
     );
@@ -124,6 +130,19 @@ export class SharedCache {
   /** Connected and listening for fills: what tests (and nothing on a request's path) wait for. */
   sharing(): boolean {
     return this.client.status === 'ready' && this.subscriber.status === 'ready' && this.subscribed;
+  }
+
+  /** Resolves once `sharing()` holds (at once if it does): tests await it instead of polling. */
+  whenSharing(): Promise<void> {
+    if (this.sharing()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!this.sharing()) return;
+        this.onSharingChange.delete(check);
+        resolve();
+      };
+      this.onSharingChange.add(check);
+    });
   }
 
   breakerState(now?: number): BreakerState {
