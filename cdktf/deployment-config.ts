@@ -5,13 +5,17 @@ import { list, loadStackConfig, optional, type ApiDomain, type Env, type StackCo
 
 export type DnsRoutingPolicy = 'failover' | 'latency';
 
-export interface GlobalStackConfig {
-  /** The global stack's own config: us-east-1 (Route53's metrics and alarms live there), its state. */
-  readonly base: StackConfig;
+/** How API_DOMAIN is spread over the regions: what the global stack and its DNS routing share. */
+export interface DnsRoutingSettings {
   readonly domain: ApiDomain;
   /** Primary first. */
   readonly regions: readonly string[];
   readonly routing: DnsRoutingPolicy;
+}
+
+export interface GlobalStackConfig extends DnsRoutingSettings {
+  /** The global stack's own config: us-east-1 (Route53's metrics and alarms live there), its state. */
+  readonly base: StackConfig;
   /** The regional stacks' names, in region order (the global stack is applied after them). */
   readonly regionalStacks: readonly string[];
 }

@@ -211,18 +211,17 @@ describe('GET /address/balance/:address', () => {
 
   describe('answers 502 problem+json for every upstream failure', () => {
     const faults = [
-      ['HTTP 500', { kind: 'status', status: 500 }],
-      ['HTTP 503', { kind: 'status', status: 503 }],
-      ['connection reset', { kind: 'reset' }],
-      ['a hang past UPSTREAM_TIMEOUT_MS', { kind: 'hang' }],
-      ['invalid JSON', { kind: 'garbage' }],
-      ['a JSON-RPC error', { kind: 'rpc-error', code: -32000, message: 'internal failure' }],
+      ['HTTP 500', { kind: 'status', status: 500 }, 'http'],
+      ['HTTP 503', { kind: 'status', status: 503 }, 'http'],
+      ['connection reset', { kind: 'reset' }, 'connection'],
+      ['a hang past UPSTREAM_TIMEOUT_MS', { kind: 'hang' }, 'timeout'],
+      ['invalid JSON', { kind: 'garbage' }, 'bad-response'],
+      ['a JSON-RPC error', { kind: 'rpc-error', code: -32000, message: 'internal failure' }, 'rpc'],
     ] as const;
-    for (const [name, fault] of faults) {
+    for (const [name, fault, kind] of faults) {
       it(name, async () => {
         proxy.set({ fault, methods: ['eth_getBalance'] });
         try {
-          const started = performance.now();
           const res = await app.get(`/address/balance/${fresh()}`);
           assert.equal(res.status, 502);
           assert.equal(res.headers.get('content-type'), PROBLEM);
@@ -230,7 +229,11 @@ describe('GET /address/balance/:address', () => {
           assert.equal(res.body.status, 502);
           assert.ok(Array.isArray(res.body.providers) && res.body.providers.length > 0);
           assert.ok(!JSON.stringify(res.body).includes(proxy.url), 'the provider URL stays out of the body');
-          assert.ok(performance.now() - started < 5000);
+          // Answered on the provider's own failure (a hang: its UPSTREAM_TIMEOUT_MS), not on the request deadline.
+          assert.deepEqual(
+            res.body.providers.map((p: { name: string; kind: string }) => ({ name: p.name, kind: p.kind })),
+            [{ name: 'primary', kind }],
+          );
         } finally {
           proxy.set({ kind: 'pass' });
         }

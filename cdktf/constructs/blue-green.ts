@@ -4,10 +4,10 @@
 import { Construct } from 'constructs';
 import { CodedeployApp } from '@cdktf/provider-aws/lib/codedeploy-app/index.js';
 import { CodedeployDeploymentGroup } from '@cdktf/provider-aws/lib/codedeploy-deployment-group/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import type { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js';
 import type { ResourceNames } from '../naming.js';
-import { trustPolicy } from './trust-policy.js';
+import { assumableRole, trustPolicy } from './trust-policy.js';
 
 export interface BlueGreenProps {
   readonly names: ResourceNames;
@@ -34,10 +34,7 @@ export class BlueGreen extends Construct {
   constructor(scope: Construct, id: string, props: BlueGreenProps) {
     super(scope, id);
     const assume = trustPolicy(this, 'assume', 'codedeploy.amazonaws.com');
-    this.role = new IamRole(this, 'role', {
-      name: `${props.globalPrefix}-codedeploy`,
-      assumeRolePolicy: assume.json,
-    });
+    this.role = assumableRole(this, 'role', `${props.globalPrefix}-codedeploy`, assume);
     const attachment = new IamRolePolicyAttachment(this, 'role-policy', {
       role: this.role.name,
       policyArn: `arn:${props.partition}:iam::aws:policy/AWSCodeDeployRoleForECS`,

@@ -7,8 +7,7 @@ import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
 import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check/index.js';
 import { Route53Record, type Route53RecordConfig } from '@cdktf/provider-aws/lib/route53-record/index.js';
-import type { DnsRoutingPolicy } from '../deployment-config.js';
-import type { ApiDomain } from '../stack-config.js';
+import type { DnsRoutingSettings } from '../deployment-config.js';
 import { regionalName } from './certificate.js';
 
 /**
@@ -22,12 +21,8 @@ export const HEALTH_CHECK_FAILURE_THRESHOLD = 3;
 export const ALIAS_TTL_SECONDS = 60;
 export const READINESS_PATH = '/readyz';
 
-export interface DnsRoutingProps {
+export interface DnsRoutingProps extends DnsRoutingSettings {
   readonly prefix: string;
-  readonly domain: ApiDomain;
-  /** Primary first. */
-  readonly regions: readonly string[];
-  readonly routing: DnsRoutingPolicy;
   /** SNS topic ARNs (in us-east-1, where Route53 publishes its metrics) for ALARM and OK. */
   readonly notify: readonly string[];
 }

@@ -4,9 +4,9 @@
 // the telemetry sidecar needs when it runs (X-Ray and its metrics log group), otherwise nothing.
 import { Construct } from 'constructs';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import type { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { trustPolicy } from './trust-policy.js';
+import { assumableRole, trustPolicy } from './trust-policy.js';
 
 export interface TaskRolesProps {
   readonly prefix: string;
@@ -25,14 +25,8 @@ export class TaskRoles extends Construct {
   constructor(scope: Construct, id: string, props: TaskRolesProps) {
     super(scope, id);
     const assume = trustPolicy(this, 'assume', 'ecs-tasks.amazonaws.com');
-    this.executionRole = new IamRole(this, 'execution', {
-      name: `${props.prefix}-execution`,
-      assumeRolePolicy: assume.json,
-    });
-    this.taskRole = new IamRole(this, 'task', {
-      name: `${props.prefix}-task`,
-      assumeRolePolicy: assume.json,
-    });
+    this.executionRole = assumableRole(this, 'execution', `${props.prefix}-execution`, assume);
+    this.taskRole = assumableRole(this, 'task', `${props.prefix}-task`, assume);
 
     const statements = [
       // GetAuthorizationToken has no resource-level permissions.

@@ -16,10 +16,11 @@ import { synthesize } from '../app.js';
 import { resourceNames, secretParameterName } from '../naming.js';
 import { awsClients, type AwsClients } from '../release/aws-clients.js';
 import { loadStackConfig } from '../stack-config.js';
-import { motoMissing, queryMoto, setAlarmState, startMoto, type Moto } from '../testing/moto.js';
+import { findEmulatorTools } from '../testing/emulator-tools.js';
+import { queryMoto, setAlarmState, startMoto, type Moto } from '../testing/moto.js';
 import { run, type RunResult } from '../testing/processes.js';
 import { toolMissing } from '../testing/require-tools.js';
-import { expectOk, findTerraform, type Terraform } from '../testing/terraform.js';
+import { expectOk, type Terraform } from '../testing/terraform.js';
 
 const REGION = 'us-east-1';
 const RELEASE_MAIN = fileURLToPath(new URL('../release/main.ts', import.meta.url));
@@ -45,11 +46,7 @@ describe('emulator end to end', { timeout: 8 * 60_000 }, () => {
   let skipReason: string | undefined;
 
   before(async () => {
-    const tool = await findTerraform();
-    const noMoto = await motoMissing();
-    if (typeof tool === 'string') skipReason = tool;
-    else if (noMoto !== undefined) skipReason = noMoto;
-    else terraform = tool;
+    [terraform, skipReason] = await findEmulatorTools();
     if (terraform === undefined) return;
     moto = await startMoto({ unhealthyImages: [UNHEALTHY] });
     aws = awsClients(REGION, moto.endpoint);

@@ -20,10 +20,11 @@ import { synthesizeDeployment, type SynthesizedStack } from '../app.js';
 import { loadDeployment } from '../deployment-config.js';
 import { resourceNames, secretParameterName } from '../naming.js';
 import { awsClients, type AwsClients } from '../release/aws-clients.js';
-import { createHostedZone, motoMissing, startMoto, type Moto } from '../testing/moto.js';
+import { findEmulatorTools } from '../testing/emulator-tools.js';
+import { createHostedZone, startMoto, type Moto } from '../testing/moto.js';
 import { run, type RunResult } from '../testing/processes.js';
 import { toolMissing } from '../testing/require-tools.js';
-import { expectOk, findTerraform, type Terraform } from '../testing/terraform.js';
+import { expectOk, type Terraform } from '../testing/terraform.js';
 
 const PRIMARY = 'us-east-1';
 const SECOND = 'us-west-2';
@@ -47,11 +48,7 @@ describe('two-region emulator end to end', { timeout: 12 * 60_000 }, () => {
   let skipReason: string | undefined;
 
   before(async () => {
-    const tool = await findTerraform();
-    const noMoto = await motoMissing();
-    if (typeof tool === 'string') skipReason = tool;
-    else if (noMoto !== undefined) skipReason = noMoto;
-    else terraform = tool;
+    [terraform, skipReason] = await findEmulatorTools();
     if (terraform === undefined) return;
     // The second region's copy of NEXT never gets healthy: its deployment fails, the primary's succeeds.
     moto = await startMoto({ unhealthyImages: [image(SECOND, NEXT)], env: { MOTO_ACM_VALIDATION_WAIT: '0' } });

@@ -36,7 +36,7 @@ describe('a fleet sharing one Redis', { timeout: 120_000 }, () => {
     });
     apps.push(app);
     // Redis connects in the background (it never holds up a start); tests wait for it.
-    for (let i = 0; i < 500 && app.sharedCache?.sharing() !== true; i++) await sleep(10);
+    await app.sharedCache?.whenSharing();
     assert.equal(app.sharedCache?.sharing(), true, 'connected to Redis and subscribed');
     return app;
   };
@@ -95,7 +95,7 @@ describe('a fleet sharing one Redis', { timeout: 120_000 }, () => {
     if (!requireRedis(t)) return;
     const hot = seeded.slice(1, 9);
     for (const address of hot) await ask(apps[0]!, address);
-    await sleep(100); // fills are written off the response's path
+    await apps[0]!.sharedCache?.settled(); // fills are written off the response's path
     const green = await start();
     const before = reads();
     for (const address of hot) await ask(green, address);
@@ -117,7 +117,7 @@ describe('a fleet sharing one Redis', { timeout: 120_000 }, () => {
       assert.deepEqual(body.balances.map((item) => item.balanceWei), addresses.map((address) => (balances.get(address) ?? 0n).toString(10)));
     };
     await post(a);
-    await sleep(100); // the batch's fill is off the response's path
+    await a.sharedCache?.settled(); // the batch's fill is off the response's path
     const before = reads();
     await post(b);
     assert.equal(reads() - before, 0);
@@ -160,7 +160,7 @@ describe('a fleet sharing one Redis', { timeout: 120_000 }, () => {
     for (let attempt = 0; attempt < 40 && !shared; attempt++) {
       const address = freshAddress();
       await ask(fleet[0]!, address);
-      await sleep(50);
+      await fleet[0]!.sharedCache?.settled();
       const before = reads();
       await ask(fleet[1]!, address);
       shared = reads() === before;
@@ -174,8 +174,9 @@ describe('a fleet sharing one Redis', { timeout: 120_000 }, () => {
     const expected = encodeSharedValue({ chainId: 1, blockHash: block.hash, address: victim, verified: false, wei: balances.get(victim)!, stateRoot: undefined });
     let stored = '';
     for (let attempt = 0; attempt < 40 && stored !== `$${expected.length}\r\n${expected}\r\n`; attempt++) {
-      await ask(fleet[attempt % fleet.length]!, victim);
-      await sleep(100);
+      const app = fleet[attempt % fleet.length]!;
+      await ask(app, victim);
+      await app.sharedCache?.settled();
       stored = await redis.command('GET', key);
     }
     assert.equal(stored, `$${expected.length}\r\n${expected}\r\n`);

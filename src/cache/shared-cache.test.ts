@@ -34,7 +34,7 @@ function task(url: string, env: Record<string, string> = {}): SharedCache {
 }
 
 async function ready(cache: SharedCache): Promise<void> {
-  for (let i = 0; i < 500 && !cache.sharing(); i++) await sleep(10);
+  await cache.whenSharing();
   assert.ok(cache.sharing(), 'connected and subscribed');
 }
 
@@ -228,7 +228,7 @@ describe('SharedCache when Redis fails', () => {
       const key = freshKey();
       for (let i = 0; i < 3; i++) await a.load(freshKey(), counted(1n).read);
       await a.load(key, counted(8n).read);
-      await sleep(50);
+      await a.settled();
       const again = counted(9n);
       assert.equal(wei(await b.load(key, again.read)), 8n);
       assert.equal(again.reads.n, 0);
@@ -332,7 +332,7 @@ describe('SharedCache when Redis fails', () => {
       await ready(good);
       const key = freshKey();
       await good.load(key, counted(6n).read);
-      await sleep(50);
+      await good.settled();
       assert.equal(wei(await good.load(key, counted(0n).read)), 6n);
       assert.equal(good.stats.hits, 1);
       await sleep(100);

@@ -57,6 +57,11 @@ export interface SharedCacheOptions {
   readonly logger?: SharedCacheLogger;
   readonly breakerPolicy?: BreakerPolicy;
   readonly clock?: () => number;
+  /**
+   * How an entry read from Redis becomes a value (decodeSharedValue). A test injects a broken one:
+   * a bug of ours in a Redis round trip must surface as itself, never as Redis' failure.
+   */
+  readonly decode?: typeof decodeSharedValue;
 }
 
 /** Shorter than the providers': a Redis round trip is cheap to retry, and sharing should resume soon. */
@@ -80,12 +85,16 @@ export class SharedCache {
   private readonly tokenPrefix = randomBytes(6).toString('hex');
   private tokens = 0;
   private subscribed = false;
+  /** Called on every change `sharing()` may see (a connection ready, the subscription made). */
+  private readonly onSharingChange = new Set<() => void>();
   private readonly config: SharedCacheConfig;
   private readonly logger: SharedCacheLogger | undefined;
+  private readonly decode: typeof decodeSharedValue;
 
   constructor(options: SharedCacheOptions) {
     this.config = options.config;
     this.logger = options.logger;
+    this.decode = options.decode ?? decodeSharedValue;
     this.guard = new RedisGuard({
       timeoutMs: this.config.timeoutMs,
       redactedUrl: this.config.redactedUrl,
@@ -103,7 +112,10 @@ export class SharedCache {
     for (const [name, connection] of [['client', this.client], ['subscriber', this.subscriber]] as const) {
       // ioredis emits 'error' on every failed reconnect; the breaker and counters tell the story.
       connection.on('error', () => {});
-      connection.on('ready', () => this.logger?.info({ redis: this.config.redactedUrl, connection: name }, 'shared cache connected'));
+      connection.on('ready', () => {
+        this.logger?.info({ redis: this.config.redactedUrl, connection: name }, 'shared cache connected');
+        for (const check of this.onSharingChange) check();
+      });
     }
   }
 
@@ -116,6 +128,7 @@ export class SharedCache {
     this.subscriber.subscribe(this.channel).then(
       () => {
         this.subscribed = true;
+        for (const check of this.onSharingChange) check();
       },
       () => {},
     );
@@ -124,6 +137,19 @@ export class SharedCache {
   /** Connected and listening for fills: what tests (and nothing on a request's path) wait for. */
   sharing(): boolean {
     return this.client.status === 'ready' && this.subscriber.status === 'ready' && this.subscribed;
+  }
+
+  /** Resolves once `sharing()` holds (at once if it does): tests await it instead of polling. */
+  whenSharing(): Promise<void> {
+    if (this.sharing()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!this.sharing()) return;
+        this.onSharingChange.delete(check);
+        resolve();
+      };
+      this.onSharingChange.add(check);
+    });
   }
 
   breakerState(now?: number): BreakerState {
@@ -154,17 +180,19 @@ export class SharedCache {
     const waiting = `${lock}:w`;
     const token = `${this.tokenPrefix}:${++this.tokens}`;
     const fill = this.waiters.expect(entry, this.waitMs);
-    let claim: { readonly value: [number, string?] } | undefined;
+    let claim: { readonly value: { readonly state: number; readonly value: SharedValue | undefined } } | undefined;
     try {
-      claim = await this.guard.run(this.client.claim(entry, lock, waiting, token, this.waitMs));
+      // Decoded inside the guarded round trip: a bug in it is rethrown there, never counted as Redis'.
+      claim = await this.guard.run(
+        this.client.claim(entry, lock, waiting, token, this.waitMs).then(([state, raw]) => ({ state, value: state === 1 ? this.decode(raw, key) : undefined })),
+      );
     } finally {
       // Only a task that waits for another's fill keeps listening.
-      if (claim === undefined || claim.value[0] === 1 || claim.value[0] === 2) fill.stop();
+      if (claim === undefined || claim.value.state === 1 || claim.value.state === 2) fill.stop();
     }
     if (claim === undefined) return { source: 'read', read: await read() };
-    const [state, raw] = claim.value;
+    const { state, value } = claim.value;
     if (state === 1) {
-      const value = decodeSharedValue(raw, key);
       if (value !== undefined) {
         this.stats.hits++;
         return { source: 'shared', value };
@@ -179,10 +207,10 @@ export class SharedCache {
     // Another task is reading this balance: wait for its message, at most one upstream call longer.
     this.stats.coalescedWaits++;
     const message = await fill.wait();
-    const value = decodeSharedValue(message, key);
-    if (value !== undefined) {
+    const handed = this.decode(message, key);
+    if (handed !== undefined) {
       this.stats.hits++;
-      return { source: 'shared', value };
+      return { source: 'shared', value: handed };
     }
     this.stats.waitTimeouts++;
     if (message !== undefined && message !== '') this.stats.errors.poison++;
@@ -203,20 +231,18 @@ export class SharedCache {
     }
     const pipeline = this.client.pipeline();
     for (const key of keys) pipeline.get(sharedKey(this.config.keyPrefix, key));
-    // A command's own error fails the round trip like a failed exec.
+    // A command's own error fails the round trip like a failed exec; decoded inside it, like load's.
     const guarded = await this.guard.run(
       pipeline.exec().then((replies) =>
-        (replies ?? []).map(([error, value]) => {
+        keys.map((key, i) => {
+          const [error, raw] = replies?.[i] ?? [null, null];
           if (error !== null) throw error;
-          return value as string | null;
+          return { raw, value: this.decode(raw as string | null, key) };
         }),
       ),
     );
     if (guarded === undefined) return none;
-    const raws = guarded.value;
-    return keys.map((key, i) => {
-      const raw = raws[i];
-      const value = decodeSharedValue(raw, key);
+    return guarded.value.map(({ raw, value }) => {
       if (value !== undefined) this.stats.hits++;
       else if (raw !== null && raw !== undefined) this.stats.errors.poison++;
       else this.stats.misses++;

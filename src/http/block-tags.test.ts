@@ -5,19 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { formatEther, Wallet } from 'ethers';
+import { formatEther } from 'ethers';
 import { startAnvil, type AnvilNode } from '../dev/local-devnet.js';
 import { startFaultProxy, type FaultProxy } from '../testing/fault-proxy.js';
+import { fresh, headMaxAgeMs, hex, nextHead } from '../testing/short-head.js';
 import { startTestApp, type TestApp } from '../testing/start-app.js';
 import { assertValidDocument, OpenApiResponses } from '../testing/openapi-validator.js';
 
 const PROBLEM = 'application/problem+json';
 /** anvil's first dev account (unlocked, funded). */
 const FUNDER = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
-const headMaxAgeMs = 200;
-const nextHead = () => new Promise((r) => setTimeout(r, headMaxAgeMs + 50));
-const fresh = () => Wallet.createRandom().address;
-const hex = (n: bigint | number) => `0x${n.toString(16)}`;
 
 interface Block {
   number: string;

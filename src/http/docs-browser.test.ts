@@ -32,6 +32,16 @@ async function watchedPage(context: BrowserContext, origin: string): Promise<Wat
   return { page, errors, requests };
 }
 
+/** `body` on a watched page of `origin`, in a browser of its own that is closed afterwards. */
+async function withPage(origin: string, body: (watched: Watched) => Promise<void>): Promise<void> {
+  const browser = await launchBrowser();
+  try {
+    await body(await watchedPage(browser.context, origin));
+  } finally {
+    await browser.close();
+  }
+}
+
 async function tryIt(page: Page, operation: string): Promise<{ status: string; body: string }> {
   const block = `#operations-balances-${operation}`;
   if (!(await page.isVisible(`${block} .try-out__btn`))) await page.click(`${block} .opblock-summary`);
@@ -58,9 +68,7 @@ describe('/docs in a real browser', () => {
 
   it('shows every route of the document, runs the seed example with try-it, with no console error and nothing fetched elsewhere', async (t) => {
     if (!browserAvailable(t)) return;
-    const browser = await launchBrowser();
-    try {
-      const { page, errors, requests } = await watchedPage(browser.context, app.baseUrl);
+    await withPage(app.baseUrl, async ({ page, errors, requests }) => {
       const doc = (await (await fetch(`${app.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId: string; tags: string[] }>> };
       await page.goto(`${app.baseUrl}/docs`);
       await page.waitForSelector('.opblock');
@@ -90,16 +98,12 @@ describe('/docs in a real browser', () => {
       const elsewhere = requests.filter((u) => !u.startsWith('data:') && new URL(u).origin !== app.baseUrl);
       assert.deepEqual(elsewhere, []);
       assert.ok(requests.includes(`${app.baseUrl}/openapi.json`));
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   it('runs a batch with try-it (POST, the example body)', async (t) => {
     if (!browserAvailable(t)) return;
-    const browser = await launchBrowser();
-    try {
-      const { page, errors } = await watchedPage(browser.context, app.baseUrl);
+    await withPage(app.baseUrl, async ({ page, errors }) => {
       await page.goto(`${app.baseUrl}/docs`);
       await page.waitForSelector('#operations-balances-getBalances');
       const ran = await tryIt(page, 'getBalances');
@@ -110,16 +114,12 @@ describe('/docs in a real browser', () => {
         { address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', balance: '0.0', balanceWei: '0' },
       ]);
       assert.deepEqual(errors, []);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 
   it('with API_KEYS: the page is public, try-it answers 401 until the key is given in the Authorize box', async (t) => {
     if (!browserAvailable(t)) return;
-    const browser = await launchBrowser();
-    try {
-      const { page } = await watchedPage(browser.context, keyed.baseUrl);
+    await withPage(keyed.baseUrl, async ({ page }) => {
       const res = await page.goto(`${keyed.baseUrl}/docs`);
       assert.equal(res?.status(), 200);
       await page.waitForSelector('#operations-balances-getBalance');
@@ -131,8 +131,6 @@ describe('/docs in a real browser', () => {
       const ran = await tryIt(page, 'getBalance');
       assert.equal(ran.status, '200');
       assert.equal((JSON.parse(ran.body) as { address: string }).address, SEED_ADDRESS);
-    } finally {
-      await browser.close();
-    }
+    });
   });
 });

@@ -5,16 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Wallet } from 'ethers';
 import { startAnvil, type AnvilNode } from '../dev/local-devnet.js';
 import { startFaultProxy, type FaultProxy } from '../testing/fault-proxy.js';
 import { deployMulticall3 } from '../testing/multicall3.js';
+import { fresh, headMaxAgeMs, hex, nextHead } from '../testing/short-head.js';
 import { startTestApp, type TestApp } from '../testing/start-app.js';
-
-const headMaxAgeMs = 200;
-const nextHead = () => new Promise((r) => setTimeout(r, headMaxAgeMs + 50));
-const fresh = () => Wallet.createRandom().address;
-const hex = (n: bigint | number) => `0x${n.toString(16)}`;
 
 interface Batch {
   blockNumber: string;

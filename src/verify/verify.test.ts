@@ -60,6 +60,14 @@ describe('header hash', () => {
     assert.deepEqual(hashes.map(([, computed]) => computed), hashes.map(([claimed]) => claimed));
   });
 
+  /** A block as the proxy tampers it with `kind` (the proxy passes everything again afterwards). */
+  const tampered = async (kind: 'state-root' | 'block-hash', method: string, params: unknown[]) => {
+    proxy.set({ kind });
+    const block = await rpc<Block>(proxy.url, method, params);
+    proxy.set({ kind: 'pass' });
+    return block;
+  };
+
   it('accepts the header asked for and returns its state root', async () => {
     const head = await latest();
     const block = await rpc<unknown>(proxy.url, 'eth_getBlockByHash', [head.hash, false]);
@@ -68,18 +76,14 @@ describe('header hash', () => {
 
   it('refuses a header with another stateRoot under the real hash', async () => {
     const head = await latest();
-    proxy.set({ kind: 'state-root' });
-    const block = await rpc<Block>(proxy.url, 'eth_getBlockByHash', [head.hash, false]);
-    proxy.set({ kind: 'pass' });
+    const block = await tampered('state-root', 'eth_getBlockByHash', [head.hash, false]);
     assert.notEqual(block.stateRoot, head.stateRoot);
     assert.throws(() => checkHeader(block, head.hash), HeaderError);
   });
 
   it('refuses a block whose claimed hash is not its header hash (another hash for a number)', async () => {
     const head = await latest();
-    proxy.set({ kind: 'block-hash' });
-    const block = await rpc<Block>(proxy.url, 'eth_getBlockByNumber', [head.number, false]);
-    proxy.set({ kind: 'pass' });
+    const block = await tampered('block-hash', 'eth_getBlockByNumber', [head.number, false]);
     assert.notEqual(block.hash, head.hash);
     assert.throws(() => checkHeader(block), /header hashes to 0x[0-9a-f]{64}, not to the 0x[0-9a-f]{64} hash it claims/);
   });
