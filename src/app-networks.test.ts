@@ -13,6 +13,8 @@ import { deployMulticall3 } from './testing/multicall3.js';
 import { samples } from './testing/prometheus-text.js';
 import { startTestApp, type TestApp } from './testing/start-app.js';
 import type { ProviderSnapshot } from './router/upstream.js';
+import { WatchClient } from './testing/watch-client.js';
+import type { BlockMessage, ServerMessage, SnapshotMessage } from './watch/messages.js';
 
 const hex = (n: bigint) => `0x${n.toString(16)}`;
 const CHAINS = [
@@ -186,6 +188,38 @@ describe('several networks', () => {
     assert.ok(metrics.get('balance_api_upstream_calls_total{network="base",provider="b",method="eth_getBalance",outcome="ok"}')! >= 1);
     assert.equal(metrics.get('balance_api_provider_state{network="base",provider="stray",state="wrong-chain"}'), 1);
     assert.ok(metrics.get('balance_api_head_block_number{network="arbitrum"}')! >= 1);
+  });
+
+  it('watches each network from its own node over one GET /watch connection, and names the served ones for an unknown network', async () => {
+    const client = await WatchClient.connect(`${app.baseUrl.replace('http', 'ws')}/watch`);
+    try {
+      const watched = Wallet.createRandom().address;
+      for (const c of CHAINS.slice(0, 2)) await nodes.get(c.name)!.rpc('anvil_setBalance', [watched, hex(BigInt(c.chainId))]);
+      client.send({ op: 'subscribe', id: 'm', addresses: [watched], network: 'mainnet' });
+      client.send({ op: 'subscribe', id: 'b', addresses: [watched], network: 8453 });
+      client.send({ op: 'subscribe', id: 'x', addresses: [watched], network: 'polygon' });
+      const firsts = new Map<string, ServerMessage>();
+      while (firsts.size < 3) {
+        const m = await client.next();
+        if ('id' in m && m.id !== undefined && !firsts.has(m.id)) firsts.set(m.id, m);
+      }
+      const snapshot = (id: string) => firsts.get(id) as SnapshotMessage;
+      assert.deepEqual([snapshot('m').op, snapshot('m').network, snapshot('m').chainId, snapshot('m').balances[0]!.balanceWei], ['subscribed', 'mainnet', 1, '1']);
+      assert.deepEqual([snapshot('b').op, snapshot('b').network, snapshot('b').chainId, snapshot('b').balances[0]!.balanceWei], ['subscribed', 'base', 8453, '8453']);
+      const refused = firsts.get('x') as { op: string; code: string; detail: string };
+      assert.deepEqual([refused.op, refused.code], ['error', 'UNKNOWN_NETWORK']);
+      assert.match(refused.detail, /mainnet, base, arbitrum/);
+
+      // A change on base only: base's subscription hears of it, from base's node.
+      await nodes.get('base')!.rpc('anvil_setBalance', [watched, hex(99n)]);
+      await nodes.get('base')!.rpc('anvil_mine', ['0x1']);
+      const change = (await client.until((m) => m.op === 'block' && m.id === 'b' && m.changes.length > 0)) as BlockMessage;
+      assert.deepEqual([change.network, change.chainId, change.changes[0]!.previousWei, change.changes[0]!.balanceWei], ['base', 8453, '8453', '99']);
+      const seen = client.received.filter((m): m is BlockMessage => m.op === 'block' && m.id === 'm');
+      assert.ok(seen.every((m) => m.network === 'mainnet' && m.changes.length === 0), 'mainnet saw no change');
+    } finally {
+      await client.close();
+    }
   });
 
   it('keeps the other networks answering while one network is down', async () => {
