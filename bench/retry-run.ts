@@ -8,20 +8,12 @@
  *
  * UPSTREAM_BATCH_MAX=1 keeps one call per upstream request, so each attempt meets its own draw.
  */
-import { parseArgs } from 'node:util';
 import { runRandomFailures } from '../src/testing/random-failures.js';
+import { benchFlags } from './flags.js';
 
-const { values } = parseArgs({
-  options: {
-    seeds: { type: 'string', default: '1,2,3' },
-    requests: { type: 'string', default: '300' },
-    concurrency: { type: 'string', default: '10' },
-    rounds: { type: 'string', default: '0,2,3' },
-  },
-});
+const values = benchFlags({ seeds: '1,2,3', requests: 300, concurrency: 10, rounds: '0,2,3' });
 const seeds = values.seeds.split(',').map(Number);
-const requests = Number(values.requests);
-const concurrency = Number(values.concurrency);
+const { requests, concurrency } = values;
 
 const lines = [
   `One provider, ${requests} cold GETs at concurrency ${concurrency} per run, seeds ${seeds.join(', ')}; node ${process.version}.`,

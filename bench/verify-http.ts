@@ -11,27 +11,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { startCluster, WATCHED } from '../src/testing/anvil-cluster.js';
 import { startFaultProxy } from '../src/testing/fault-proxy.js';
+import { benchFlags } from './flags.js';
 import { detectTool, probeLatency, runInterleaved, type LoadMode } from './http/load.js';
 import { startService } from './http/processes.js';
 import { freshAddress, ratio } from './http/stats.js';
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '16' },
-    samples: { type: 'string', default: '300' },
-    slices: { type: 'string', default: '5' },
-    tool: { type: 'string' },
-  },
-});
-const seconds = Number(values.seconds);
-const connections = Number(values.connections);
-const samples = Number(values.samples);
-const slices = Number(values.slices);
-const tool = detectTool(values.tool);
+const flags = benchFlags({ seconds: 10, connections: 16, samples: 300, slices: 5, tool: null });
+const { seconds, connections, samples, slices } = flags;
+const tool = detectTool(flags.tool);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const cluster = await startCluster({ synced: 3 });

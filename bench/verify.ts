@@ -6,26 +6,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { renderRows } from './bench-table.js';
+import { benchFlags } from './flags.js';
 import { runVerifyBench } from './verify.bench.js';
 
-const { values } = parseArgs({
-  options: {
-    time: { type: 'string', default: '1000' },
-    workers: { type: 'string', default: '2' },
-    burst: { type: 'string', default: '32' },
-    accounts: { type: 'string', default: '16384' },
-    quick: { type: 'boolean', default: false },
-  },
-});
-const quick = values.quick === true;
-const options = {
-  time: quick ? 20 : Number(values.time),
-  workers: Number(values.workers),
-  burst: Number(values.burst),
-  accounts: quick ? 256 : Number(values.accounts),
-};
+const flags = benchFlags({ time: 1000, workers: 2, burst: 32, accounts: 16384, quick: false });
+const options = { time: flags.quick ? 20 : flags.time, workers: flags.workers, burst: flags.burst, accounts: flags.quick ? 256 : flags.accounts };
 const result = await runVerifyBench(options);
 for (const rows of [result.keccak, result.header, result.proof, result.single, result.burst]) process.stdout.write(`${renderRows(rows)}\n\n`);
 process.stdout.write(`| proof | nodes | bytes |\n|---|---:|---:|\n`);

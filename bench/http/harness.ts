@@ -11,8 +11,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { seedDevnet, SEED_ADDRESS, startAnvil } from '../../src/dev/local-devnet.js';
+import { benchFlags } from '../flags.js';
+import { LOAD_FLAGS, quickened } from './load-flags.js';
 import { detectTool, probeLatency, runInterleaved, runLoad, type LoadMode, type LoadResult, type SlicedTarget } from './load.js';
 import { freePort, peerPython, startCeiling, startPassthrough, startPeer, startService, type Running, type ServiceInstance } from './processes.js';
 import { freshAddress, rpcBody } from './stats.js';
@@ -21,26 +22,9 @@ import { renderTable, summarize, type MemoryResult, type RoundResult } from './r
 /** V8 old-space cap for the second memory phase (node --max-old-space-size). */
 const HEAP_CAP_MB = 128;
 
-const { values: flags } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '64' },
-    slices: { type: 'string', default: '5' },
-    probe: { type: 'string', default: '1000' },
-    tool: { type: 'string' },
-    quick: { type: 'boolean', default: false },
-    'no-peer': { type: 'boolean', default: false },
-    'no-memory': { type: 'boolean', default: false },
-    out: { type: 'string' },
-  },
-});
-const quick = flags.quick === true;
-const rounds = quick ? 1 : Number(flags.rounds);
-const duration = quick ? 1 : Number(flags.duration);
-const slices = quick ? 1 : Number(flags.slices);
-const connections = Number(flags.connections);
-const probeSamples = quick ? 50 : Number(flags.probe);
+const flags = benchFlags({ ...LOAD_FLAGS, probe: 1000, 'no-peer': false, 'no-memory': false, out: null });
+const { quick, rounds, duration, slices, connections } = quickened(flags);
+const probeSamples = quick ? 50 : flags.probe;
 const tool = detectTool(flags.tool);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 

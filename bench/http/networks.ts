@@ -13,27 +13,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { SEED_ADDRESS, seedDevnet, startAnvil } from '../../src/dev/local-devnet.js';
+import { benchFlags } from '../flags.js';
+import { LOAD_FLAGS, quickened } from './load-flags.js';
 import { detectTool, runInterleaved, runLoad, type LoadMode, type LoadResult } from './load.js';
 import { startService, type Running } from './processes.js';
 import { median, ratio } from './stats.js';
 
-const { values: flags } = parseArgs({
-  options: {
-    rounds: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '6' },
-    slices: { type: 'string', default: '3' },
-    connections: { type: 'string', default: '64' },
-    tool: { type: 'string' },
-    quick: { type: 'boolean', default: false },
-  },
-});
-const quick = flags.quick === true;
-const rounds = quick ? 1 : Number(flags.rounds);
-const duration = quick ? 1 : Number(flags.duration);
-const slices = quick ? 1 : Number(flags.slices);
-const connections = Number(flags.connections);
+const flags = benchFlags({ ...LOAD_FLAGS, duration: 6, slices: 3 });
+const { rounds, duration, slices, connections } = quickened(flags);
 const tool = detectTool(flags.tool);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
