@@ -15,8 +15,8 @@ import { seedDevnet, SEED_ADDRESS, startAnvil } from '../../src/dev/local-devnet
 import { benchFlags } from '../flags.js';
 import { LOAD_FLAGS, quickened } from './load-flags.js';
 import { detectTool, probeLatency, runInterleaved, runLoad, type LoadMode, type LoadResult, type SlicedTarget } from './load.js';
-import { freePort, peerPython, startCeiling, startPassthrough, startPeer, startService, type Running, type ServiceInstance } from './processes.js';
-import { freshAddress, rpcBody } from './stats.js';
+import { freePort, peerPython, startCeiling, startedProcesses, startPassthrough, startPeer, startService, type Running, type ServiceInstance } from './processes.js';
+import { freshAddress, prefixSequence, rpcBody } from './stats.js';
 import { renderTable, summarize, type MemoryResult, type RoundResult } from './report.js';
 
 /** V8 old-space cap for the second memory phase (node --max-old-space-size). */
@@ -28,14 +28,8 @@ const probeSamples = quick ? 50 : flags.probe;
 const tool = detectTool(flags.tool);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-let phase = Math.floor(Math.random() * 0xfff) << 16;
-const nextPrefix = () => (phase++).toString(16).padStart(8, '0');
-
-const started: Running[] = [];
-const cleanup = async () => {
-  await Promise.allSettled(started.reverse().map((p) => p.stop()));
-};
-process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+const nextPrefix = prefixSequence();
+const { started, cleanup } = startedProcesses();
 
 try {
   log(`load generator: ${tool}${tool === 'autocannon' ? ' (wrk not installed: install it for a generator that costs the server less CPU)' : ''}`);

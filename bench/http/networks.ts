@@ -17,8 +17,8 @@ import { SEED_ADDRESS, seedDevnet, startAnvil } from '../../src/dev/local-devnet
 import { benchFlags } from '../flags.js';
 import { LOAD_FLAGS, quickened } from './load-flags.js';
 import { detectTool, runInterleaved, runLoad, type LoadMode, type LoadResult } from './load.js';
-import { startService, type Running } from './processes.js';
-import { median, ratio } from './stats.js';
+import { startedProcesses, startService } from './processes.js';
+import { median, prefixSequence, ratio } from './stats.js';
 
 const flags = benchFlags({ ...LOAD_FLAGS, duration: 6, slices: 3 });
 const { rounds, duration, slices, connections } = quickened(flags);
@@ -29,14 +29,8 @@ const ONE = ['?network=mainnet'];
 const SPREAD = ['?network=mainnet', '?network=base'];
 const LABELS = ['one network (NETWORKS=mainnet)', 'two networks, mainnet only', 'two networks, alternating'] as const;
 
-let phase = Math.floor(Math.random() * 0xfff) << 16;
-const nextPrefix = () => (phase++).toString(16).padStart(8, '0');
-
-const started: Running[] = [];
-const cleanup = async () => {
-  await Promise.allSettled(started.reverse().map((p) => p.stop()));
-};
-process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+const nextPrefix = prefixSequence();
+const { started, cleanup } = startedProcesses();
 
 /** Refuses to measure a service that does not answer each network from its own chain. */
 async function checkNetworks(origin: string, expected: Record<string, number>): Promise<void> {

@@ -21,6 +21,18 @@ export interface ServiceInstance extends Running {
   report(): Promise<ServiceReport>;
 }
 
+/**
+ * What a harness has started, in order: push each process as it starts; cleanup stops them last
+ * first, and runs on Ctrl-C too (exit 130), so no anvil or service outlives an interrupted run.
+ */
+export function startedProcesses(): { started: Running[]; cleanup: () => Promise<void> } {
+  const started: Running[] = [];
+  const cleanup = async () => {
+    await Promise.allSettled(started.reverse().map((p) => p.stop()));
+  };
+  process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  return { started, cleanup };
+}
 
 /** Starts src/app.ts in a child (see service-process.ts) with the given environment. */
 export function startService(name: string, env: Record<string, string>, execArgv: readonly string[] = []): Promise<ServiceInstance> {

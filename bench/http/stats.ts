@@ -22,6 +22,15 @@ export function freshAddress(prefix: string, n: number): string {
   return `0x${prefix.padStart(8, '0').slice(-8)}${counter.slice(-32)}`;
 }
 
+/**
+ * The prefixes for freshAddress, a new one per phase: consecutive from a random start, so that no
+ * two phases of a run, and likely no two runs against one node, ask for the same addresses.
+ */
+export function prefixSequence(): () => string {
+  let phase = Math.floor(Math.random() * 0xfff) << 16;
+  return () => (phase++).toString(16).padStart(8, '0');
+}
+
 /** An eth_getBalance JSON-RPC body; `block` is already JSON ('"latest"' or '{"blockHash":...}'). */
 export function rpcBody(address: string, block: string): string {
   return `{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["${address}",${block}]}`;
