@@ -39,74 +39,57 @@ describe('encodeCalls', () => {
   });
 });
 
+/** A well-formed reply carrying a result. */
+const reply = (id: number, result: unknown) => ({ jsonrpc: '2.0', id, result });
+
+/** Batch replies to `calls` (ids 7, 8, 9) and the outcome each call gets. */
+const batches: { name: string; replies: unknown[]; expected: unknown[] }[] = [
+  {
+    name: 'matches replies given out of order by their ids',
+    replies: [reply(9, '0x9'), reply(7, '0x7'), reply(8, '0x8')],
+    expected: [{ result: '0x7' }, { result: '0x8' }, { result: '0x9' }],
+  },
+  {
+    name: 'answers a call whose id has no reply as a bad response, the others as answered',
+    replies: [reply(7, '0x7'), reply(9, '0x9')],
+    expected: [{ result: '0x7' }, { kind: 'bad-response', message: 'no reply for eth_chainId' }, { result: '0x9' }],
+  },
+  {
+    name: 'takes the later of two replies with one id',
+    replies: [reply(7, '0x1'), reply(7, '0x2'), reply(8, '0x8'), reply(9, '0x9')],
+    expected: [{ result: '0x2' }, { result: '0x8' }, { result: '0x9' }],
+  },
+  {
+    name: 'answers one call of a batch with its error member, the others with their results',
+    replies: [reply(7, '0x7'), { jsonrpc: '2.0', id: 8, error: { code: -32602, message: 'invalid argument 0' } }, reply(9, null)],
+    expected: [{ result: '0x7' }, { kind: 'invalid-request', message: 'invalid request (-32602): invalid argument 0' }, { result: null }],
+  },
+  {
+    name: 'answers a reply with neither result nor a well-formed error as a bad response',
+    replies: [{ jsonrpc: '2.0', id: 7 }, { jsonrpc: '2.0', id: 8, error: 'nope' }, null],
+    expected: [
+      { kind: 'bad-response', message: 'reply for eth_getBalance has no result' },
+      { kind: 'bad-response', message: 'malformed error' },
+      { kind: 'bad-response', message: 'no reply for eth_blockNumber' },
+    ],
+  },
+];
+
 describe('matchReplies', () => {
-  it('matches replies given out of order by their ids', () => {
-    assert.deepEqual(
-      outcomes([
-        { jsonrpc: '2.0', id: 9, result: '0x9' },
-        { jsonrpc: '2.0', id: 7, result: '0x7' },
-        { jsonrpc: '2.0', id: 8, result: '0x8' },
-      ]),
-      [{ result: '0x7' }, { result: '0x8' }, { result: '0x9' }],
-    );
-  });
-
-  it('answers a call whose id has no reply as a bad response, the others as answered', () => {
-    assert.deepEqual(
-      outcomes([
-        { jsonrpc: '2.0', id: 7, result: '0x7' },
-        { jsonrpc: '2.0', id: 9, result: '0x9' },
-      ]),
-      [{ result: '0x7' }, { kind: 'bad-response', message: 'no reply for eth_chainId' }, { result: '0x9' }],
-    );
-  });
-
-  it('takes the later of two replies with one id', () => {
-    assert.deepEqual(
-      outcomes([
-        { jsonrpc: '2.0', id: 7, result: '0x1' },
-        { jsonrpc: '2.0', id: 7, result: '0x2' },
-        { jsonrpc: '2.0', id: 8, result: '0x8' },
-        { jsonrpc: '2.0', id: 9, result: '0x9' },
-      ]),
-      [{ result: '0x2' }, { result: '0x8' }, { result: '0x9' }],
-    );
-  });
-
-  it('answers one call of a batch with its error member, the others with their results', () => {
-    assert.deepEqual(
-      outcomes([
-        { jsonrpc: '2.0', id: 7, result: '0x7' },
-        { jsonrpc: '2.0', id: 8, error: { code: -32602, message: 'invalid argument 0' } },
-        { jsonrpc: '2.0', id: 9, result: null },
-      ]),
-      [{ result: '0x7' }, { kind: 'invalid-request', message: 'invalid request (-32602): invalid argument 0' }, { result: null }],
-    );
-  });
-
-  it('answers a reply with neither result nor a well-formed error as a bad response', () => {
-    assert.deepEqual(
-      outcomes([
-        { jsonrpc: '2.0', id: 7 },
-        { jsonrpc: '2.0', id: 8, error: 'nope' },
-        null,
-      ]),
-      [
-        { kind: 'bad-response', message: 'reply for eth_getBalance has no result' },
-        { kind: 'bad-response', message: 'malformed error' },
-        { kind: 'bad-response', message: 'no reply for eth_blockNumber' },
-      ],
-    );
-  });
+  for (const { name, replies, expected } of batches) {
+    it(name, () => {
+      assert.deepEqual(outcomes(replies), expected);
+    });
+  }
 
   it('throws for a batch answered with one error object or another non-array', () => {
     assert.deepEqual(thrown({ jsonrpc: '2.0', id: null, error: { code: -32005, message: 'daily request count exceeded' } }).kind, 'rate-limited');
-    assert.deepEqual(thrown({ jsonrpc: '2.0', id: 7, result: '0x7' }), { kind: 'bad-response', message: 'batch answered with a non-array' });
+    assert.deepEqual(thrown(reply(7, '0x7')), { kind: 'bad-response', message: 'batch answered with a non-array' });
     assert.deepEqual(thrown('0x7'), { kind: 'bad-response', message: 'batch answered with a non-array' });
   });
 
   it('takes a single call answered with its reply object alone, or with its error', () => {
-    assert.deepEqual(outcomes({ jsonrpc: '2.0', id: 7, result: '0x7' }, calls.slice(0, 1)), [{ result: '0x7' }]);
+    assert.deepEqual(outcomes(reply(7, '0x7'), calls.slice(0, 1)), [{ result: '0x7' }]);
     assert.deepEqual(outcomes({ jsonrpc: '2.0', id: 7, error: { code: -32001, message: 'Resource not found' } }, calls.slice(0, 1)), [
       { kind: 'block-not-found', message: 'Resource not found' },
     ]);
