@@ -151,7 +151,7 @@ export class BalanceReader {
     const cached = this.cache.get(this.keyPrefix + cacheKey(request.verify === true ? verifiedKey(address) : address, echo), head);
     if (cached !== undefined) return Promise.resolve(cached);
     const pinned = this.pin(head, tag, request);
-    const body = (at: Pinned) => this.read([address], at).then(([read]) => Buffer.from(bodyFromItem(read!.item, this.parts(at, read!.latencyMs))));
+    const body = (at: Pinned) => this.read([address], at).then(([read]) => Buffer.from(bodyFromItem(read!.item, read!.parts)));
     return pinned instanceof Promise ? pinned.then(body) : body(pinned);
   }
 
@@ -160,9 +160,12 @@ export class BalanceReader {
     const network = this.upstream.network();
     const chainId = this.upstream.chainId();
     if (network === undefined || chainId === undefined) throw new ServiceError('INTERNAL', 'network unknown after a read');
-    const base = { head, echo: blockTagEcho(tag), immutable: isImmutableTag(tag), network, chainId, requestId: request.requestId, onUpstream: request.onUpstream };
-    if (request.verify !== true) return { ...base, stateRoot: undefined };
-    return this.upstream.verifiedStateRoot(head, request.requestId).then((stateRoot) => ({ ...base, stateRoot }));
+    const { requestId, onUpstream } = request;
+    const echo = blockTagEcho(tag);
+    const immutable = isImmutableTag(tag);
+    // Object literals, not a spread of a shared base: this runs on every miss.
+    if (request.verify !== true) return { head, echo, immutable, network, chainId, requestId, onUpstream, stateRoot: undefined };
+    return this.upstream.verifiedStateRoot(head, requestId).then((stateRoot) => ({ head, echo, immutable, network, chainId, requestId, onUpstream, stateRoot }));
   }
 
   /**
@@ -207,19 +210,20 @@ export class BalanceReader {
   /** Stores reads that share one round trip, under their keys, with one set of body parts. */
   private store(at: Pinned): (addresses: readonly string[], weis: readonly bigint[], latencyMs: number) => Read[] | Promise<Read[]> {
     return (addresses, weis, latencyMs) => {
-      const keep = (items: readonly string[]): Read[] => {
-        const parts = this.parts(at, latencyMs);
-        const options = { immutable: at.immutable };
-        const out = new Array<Read>(addresses.length);
-        for (let i = 0; i < addresses.length; i++) {
-          this.cache.setItem(this.key(addresses[i]!, at), at.head, items[i]!, parts, options);
-          out[i] = { wei: weis[i]!, latencyMs, item: items[i]! };
-        }
-        return out;
-      };
       const items = this.codec.items(addresses, weis);
-      return items instanceof Promise ? items.then(keep) : keep(items);
+      return items instanceof Promise ? items.then((made) => this.keep(at, addresses, weis, latencyMs, made)) : this.keep(at, addresses, weis, latencyMs, items);
     };
+  }
+
+  private keep(at: Pinned, addresses: readonly string[], weis: readonly bigint[], latencyMs: number, items: readonly string[]): Read[] {
+    const parts = this.parts(at, latencyMs);
+    const options = { immutable: at.immutable };
+    const out = new Array<Read>(addresses.length);
+    for (let i = 0; i < addresses.length; i++) {
+      this.cache.setItem(this.key(addresses[i]!, at), at.head, items[i]!, parts, options);
+      out[i] = { wei: weis[i]!, latencyMs, item: items[i]!, parts };
+    }
+    return out;
   }
 
   private parts(at: Pinned, rpcLatencyMs: number): BodyParts {

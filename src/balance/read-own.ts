@@ -6,6 +6,7 @@
  * the worst case is the upstream read.
  */
 import type { Head } from '../chain/head.js';
+import type { BodyParts } from '../codec/balances.js';
 import type { SharedCache } from '../cache/shared-cache.js';
 import type { SharedKey } from '../cache/shared-cache-value.js';
 import type { Upstream } from '../router/upstream.js';
@@ -33,6 +34,8 @@ export interface Read {
   readonly latencyMs: number;
   /** The batch item (codec/balances.ts): the single route's body is made from it too. */
   readonly item: string;
+  /** What the single route's body adds to the item (the block, the network, the latency). */
+  readonly parts: BodyParts;
 }
 
 export type ReaderUpstream = Pick<
@@ -59,13 +62,16 @@ interface Weis {
   readonly requests: number;
 }
 
-export async function readOwn(job: ReadJob): Promise<Read[]> {
+export function readOwn(job: ReadJob): Promise<Read[]> {
   const { addresses, at, upstream, shared, store } = job;
   const chainId = shared === undefined ? undefined : upstream.chainId();
-  if (shared === undefined || chainId === undefined) {
-    const read = await readUpstream(upstream, addresses, at);
-    return store(addresses, read.wei, read.latencyMs);
-  }
+  // Without the shared level: one then(), no async frame (this is every miss of a lone task).
+  if (shared === undefined || chainId === undefined) return readUpstream(upstream, addresses, at).then((read) => store(addresses, read.wei, read.latencyMs));
+  return readShared(job, shared, chainId);
+}
+
+async function readShared(job: ReadJob, shared: SharedLevel, chainId: number): Promise<Read[]> {
+  const { addresses, at, upstream, store } = job;
   // Keyed by chain id + block hash + address (+ verified): another task's answer at this block.
   const keyOf = (address: string): SharedKey => ({ chainId, blockHash: at.head.hash, address, verified: at.stateRoot !== undefined });
   const started = performance.now();
