@@ -184,16 +184,6 @@ export class BalanceCache {
    */
   startFlights(keys: readonly string[], head: Head, read: Promise<readonly unknown[]>): void {
     this.stats.misses += keys.length;
-    if (keys.length === 1) {
-      // Every single GET's miss: no arrays.
-      const name = flightKey(keys[0]!, head);
-      this.inflight.set(name, { read, index: 0 });
-      const landOne = () => {
-        if (this.inflight.get(name)?.read === read) this.inflight.delete(name);
-      };
-      read.then(landOne, landOne);
-      return;
-    }
     const names = keys.map((key, index) => {
       const name = flightKey(key, head);
       this.inflight.set(name, { read, index });
